@@ -1,0 +1,98 @@
+// One TCP connection that may start in plaintext and switch to TLS (STARTTLS, STLS)
+// or start in TLS (ports 465, 993, 995), with a read buffer, line and exact-length
+// reads under limits, and an idle deadline that closes the connection when it passes.
+// Used from the one coroutine that owns the connection (its strand).
+#ifndef MAILSUITE_SERVICES_LIBS_NET_STREAM_H_
+#define MAILSUITE_SERVICES_LIBS_NET_STREAM_H_
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace mail::net {
+
+enum class ReadResult {
+  kOk,
+  kTooLong,  // the line exceeded the limit; it was consumed up to its end
+  kClosed,   // the peer closed or the connection failed
+  kTimeout,  // the idle deadline passed; the read was cancelled but the connection is
+             // still open for one last reply ("421 4.4.2 timeout"): Close() it after
+};
+
+class Stream : public std::enable_shared_from_this<Stream> {
+ public:
+  // `tls` may be null when the listener offers no TLS.
+  static std::shared_ptr<Stream> Create(asio::ip::tcp::socket socket,
+                                        std::shared_ptr<asio::ssl::context> tls);
+  ~Stream();
+
+  // Server-side TLS handshake (implicit TLS, or after a STARTTLS reply). The read
+  // buffer must be empty (RFC 3207 §4.2: nothing pipelined after STARTTLS counts).
+  asio::awaitable<absl::Status> StartServerTls(std::chrono::milliseconds timeout);
+  // Client-side handshake for outbound STARTTLS; `sni` may be empty.
+  asio::awaitable<absl::Status> StartClientTls(const std::string& sni,
+                                               std::chrono::milliseconds timeout);
+  bool tls_available() const { return tls_ctx_ != nullptr; }
+  bool is_tls() const { return tls_active_; }
+  std::string tls_version() const;  // "TLSv1.3"
+  std::string tls_cipher() const;
+
+  // Reads one line ending in LF. `line` receives it without the line ending; `crlf`
+  // (optional) tells whether the ending was CRLF rather than a bare LF. Lines longer
+  // than `max_len` (ending excluded) give kTooLong after being skipped to their end.
+  asio::awaitable<ReadResult> ReadLine(std::string* line, size_t max_len,
+                                       std::chrono::milliseconds timeout, bool* crlf = nullptr);
+  // Reads exactly `n` bytes (IMAP literals, BDAT chunks) and appends them to `out`.
+  asio::awaitable<ReadResult> ReadExactly(size_t n, std::string* out,
+                                          std::chrono::milliseconds timeout);
+  // Bytes already received but not yet consumed.
+  size_t buffered() const { return buf_.size() - pos_; }
+  void DiscardBuffered() { buf_.clear(), pos_ = 0; }
+
+  // Writes all of `data`; false when the connection failed.
+  asio::awaitable<bool> Write(std::string_view data,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  void Close();
+  bool closed() const { return closed_; }
+  // Cancels a read in progress as if its deadline had passed: ReadLine returns
+  // kTimeout and the connection stays open for a last reply (draining on shutdown).
+  // Call on the stream's executor; no effect when no read is pending.
+  void Interrupt();
+
+  std::string peer_ip() const { return peer_ip_; }
+  int peer_port() const { return peer_port_; }
+  std::string local_ip() const { return local_ip_; }
+  int local_port() const { return local_port_; }
+
+ private:
+  Stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls);
+  asio::awaitable<size_t> ReadSome();  // appends to buf_; 0 on close/error
+  void Arm(std::chrono::milliseconds timeout);
+  void StartWatchdog();
+
+  std::shared_ptr<asio::ssl::context> tls_ctx_;
+  std::unique_ptr<asio::ssl::context> own_ctx_;  // placeholder when tls_ctx_ is null
+  asio::ssl::stream<asio::ip::tcp::socket> ssl_;
+  asio::steady_timer watchdog_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool tls_active_ = false;
+  bool closed_ = false;
+  bool timed_out_ = false;
+  bool reading_ = false;  // a ReadSome is in flight
+  std::string buf_;
+  size_t pos_ = 0;
+  std::string peer_ip_, local_ip_;
+  int peer_port_ = 0, local_port_ = 0;
+};
+
+}  // namespace mail::net
+
+#endif  // MAILSUITE_SERVICES_LIBS_NET_STREAM_H_
