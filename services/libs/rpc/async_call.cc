@@ -8,9 +8,12 @@
 
 namespace mail::rpc {
 
+// Not a coroutine on purpose: with GCC 12, a coroutine that moves its by-value
+// std::function parameter into a lambda capture destroys it twice (double free on
+// every call). async_initiate with use_awaitable already returns the awaitable.
 asio::awaitable<grpc::Status> AwaitCallback(std::function<void(Done)> start) {
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
-      [start = std::move(start)](auto handler) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
+      [](auto handler, std::function<void(Done)> start) {
         // gRPC wants a copyable std::function; the Asio handler is move-only.
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         auto executor = asio::get_associated_executor(*shared);
@@ -21,7 +24,7 @@ asio::awaitable<grpc::Status> AwaitCallback(std::function<void(Done)> start) {
           });
         });
       },
-      asio::use_awaitable);
+      asio::use_awaitable, std::move(start));
 }
 
 }  // namespace mail::rpc

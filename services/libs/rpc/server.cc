@@ -1,6 +1,7 @@
 // gRPC server runner with health checking; see server.h.
 #include "services/libs/rpc/server.h"
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/health_check_service_interface.h>
 
 #include "services/libs/base/log.h"
@@ -16,6 +17,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   // Bodies travel in 1 MiB chunks; leave room for the envelope.
   builder.SetMaxReceiveMessageSize(8 * 1024 * 1024);
   for (grpc::Service* s : services) builder.RegisterService(s);
+  // A server with no service of its own (the front-ends' health-only server) has no
+  // polled completion queue, and BuildAndStart refuses it. A generic callback service
+  // answers unknown methods with UNIMPLEMENTED, as gRPC would, and brings one.
+  static grpc::CallbackGenericService* const unimplemented = new grpc::CallbackGenericService();
+  if (services.empty()) builder.RegisterCallbackGenericService(unimplemented);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError("cannot serve gRPC on " + address);
@@ -27,7 +33,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 }
 
 GrpcServer::~GrpcServer() {
-  if (!shut_down_) Shutdown(absl::Seconds(1));
+  if (!shut_down_ && server_ != nullptr) Shutdown(absl::Seconds(1));
 }
 
 void GrpcServer::SetServing(bool serving) {
