@@ -1,0 +1,151 @@
+// imap-access: IMAP4rev1 (RFC 3501) with STARTTLS and IMAPS over mailbox-store. The
+// only file with flags: it validates them into a Config, wires the listeners, the
+// health gRPC server and the metrics, and runs until SIGTERM (README.md).
+#include <asio/io_context.hpp>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "absl/flags/flag.h"
+#include "absl/time/time.h"
+#include "services/imap-access/config.h"
+#include "services/imap-access/metrics.h"
+#include "services/imap-access/server.h"
+#include "services/libs/base/flags.h"
+#include "services/libs/base/log.h"
+#include "services/libs/base/signals.h"
+#include "services/libs/clients/mailbox_client.h"
+#include "services/libs/metrics/metrics.h"
+#include "services/libs/net/server_loop.h"
+#include "services/libs/net/tls.h"
+#include "services/libs/rpc/server.h"
+
+ABSL_FLAG(std::string, imap_address, "0.0.0.0:2143",
+          "IMAP listen address (plain, STARTTLS offered); empty disables it");
+ABSL_FLAG(std::string, imaps_address, "0.0.0.0:2993",
+          "IMAPS listen address (implicit TLS); empty disables it");
+ABSL_FLAG(std::string, tls_cert, "", "TLS certificate chain (PEM); reloaded on SIGHUP");
+ABSL_FLAG(std::string, tls_key, "", "TLS private key (PEM)");
+ABSL_FLAG(bool, allow_plaintext_auth, false,
+          "accept LOGIN and AUTHENTICATE before TLS (only on a trusted network)");
+ABSL_FLAG(std::string, mailbox_store, "127.0.0.1:50051", "mailbox-store gRPC target");
+ABSL_FLAG(absl::Duration, backend_timeout, absl::Seconds(30),
+          "deadline of each call to mailbox-store");
+ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50055", "gRPC health-check address");
+ABSL_FLAG(std::string, metrics_address, "127.0.0.1:9105", "Prometheus /metrics address");
+ABSL_FLAG(absl::Duration, idle_timeout, absl::Minutes(30),
+          "autologout timer (RFC 3501: at least 30 minutes)");
+ABSL_FLAG(absl::Duration, auth_failure_delay, absl::Seconds(1),
+          "pause before a failed login is answered, times the session's failures (max 5x)");
+ABSL_FLAG(int64_t, max_line_length, 64 * 1024, "longest command line, in octets");
+ABSL_FLAG(int64_t, max_literal_size, 64 * 1024 * 1024, "largest literal, in octets");
+ABSL_FLAG(int, max_connections, 10000, "concurrent connections per listener");
+ABSL_FLAG(int, max_connections_per_ip, 50, "concurrent connections per client IP");
+ABSL_FLAG(int, threads, 2, "I/O threads");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
+          "on SIGTERM, how long sessions in a command may take to finish");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
+
+namespace {
+
+int Fail(const std::string& message) {
+  mail::base::LogError(message);
+  return 1;
+}
+
+std::chrono::milliseconds ToMillis(absl::Duration d) {
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mail::base::BlockTerminationSignals();
+  mail::base::ParseFlags(argc, argv, "IMAP server over mailbox-store (see README.md)");
+  mail::base::LogLevel level;
+  if (!mail::base::ParseLogLevel(absl::GetFlag(FLAGS_log_level), &level)) {
+    std::fprintf(stderr, "imap-access: bad --log_level\n");
+    return 2;
+  }
+  mail::base::InitLogging("imap-access", level);
+
+  mail::imap_access::Config config;
+  config.idle_timeout = ToMillis(absl::GetFlag(FLAGS_idle_timeout));
+  config.auth_failure_delay = ToMillis(absl::GetFlag(FLAGS_auth_failure_delay));
+  config.allow_plaintext_auth = absl::GetFlag(FLAGS_allow_plaintext_auth);
+  if (config.idle_timeout <= std::chrono::milliseconds(0))
+    return Fail("--idle_timeout must be > 0");
+  if (config.idle_timeout < std::chrono::minutes(30)) {
+    mail::base::LogWarning("--idle_timeout is below the 30 minutes RFC 3501 requires");
+  }
+  const int64_t max_line = absl::GetFlag(FLAGS_max_line_length);
+  const int64_t max_literal = absl::GetFlag(FLAGS_max_literal_size);
+  if (max_line < 1024) return Fail("--max_line_length must be at least 1024");
+  if (max_literal < 1024) return Fail("--max_literal_size must be at least 1024");
+  config.limits.max_line = static_cast<size_t>(max_line);
+  config.limits.max_literal = static_cast<size_t>(max_literal);
+  config.limits.max_command = config.limits.max_literal + 1024 * 1024;
+  const int threads = absl::GetFlag(FLAGS_threads);
+  if (threads < 1) return Fail("--threads must be at least 1");
+  mail::net::ListenerLimits limits;
+  limits.max_connections = absl::GetFlag(FLAGS_max_connections);
+  limits.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+
+  std::shared_ptr<mail::net::TlsContext> tls;
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
+  if (cert.empty() != key.empty()) return Fail("give both --tls_cert and --tls_key, or neither");
+  if (!cert.empty()) {
+    auto loaded = mail::net::TlsContext::Load(cert, key);
+    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+    tls = *loaded;
+  } else {
+    mail::base::LogWarning("no TLS certificate: STARTTLS and IMAPS are off");
+  }
+
+  auto metrics_server = mail::metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address));
+  if (!metrics_server.ok()) return Fail(std::string(metrics_server.status().message()));
+  mail::imap_access::Metrics metrics((*metrics_server)->registry());
+
+  auto health = mail::rpc::GrpcServer::Start(absl::GetFlag(FLAGS_grpc_address), {});
+  if (!health.ok()) return Fail(std::string(health.status().message()));
+
+  std::unique_ptr<mail::clients::MailboxClient> mailbox = mail::clients::NewGrpcMailboxClient(
+      absl::GetFlag(FLAGS_mailbox_store), absl::GetFlag(FLAGS_backend_timeout));
+
+  asio::io_context io(threads);
+  mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
+  for (auto [flag, address, implicit] :
+       {std::tuple{"--imap_address", absl::GetFlag(FLAGS_imap_address), false},
+        std::tuple{"--imaps_address", absl::GetFlag(FLAGS_imaps_address), true}}) {
+    if (address.empty()) continue;
+    if (implicit && tls == nullptr) {
+      mail::base::LogWarning("IMAPS disabled: no TLS certificate", {{"address", address}});
+      continue;
+    }
+    auto port = server.Listen(address, implicit);
+    if (!port.ok()) return Fail(std::string(port.status().message()));
+    mail::base::LogInfo("listening", {{"address", address}, {"flag", flag}});
+  }
+
+  mail::net::ServerLoopHooks hooks;
+  hooks.reload = [&tls] {
+    if (tls == nullptr) return;
+    absl::Status status = tls->Reload();
+    if (!status.ok()) {
+      mail::base::LogError("TLS reload failed", {{"error", status.ToString()}});
+    } else {
+      mail::base::LogInfo("TLS certificate reloaded");
+    }
+  };
+  hooks.stop_accepting = [&] {
+    (*health)->SetServing(false);
+    server.StopAccepting();
+  };
+  hooks.ask_sessions_to_stop = [&] { server.AskSessionsToStop(); };
+  hooks.active_sessions = [&] { return server.active_sessions(); };
+  mail::net::RunServerLoop(io, threads, hooks, absl::GetFlag(FLAGS_shutdown_grace));
+  (*health)->Shutdown(absl::Seconds(1));
+  mail::base::LogInfo("stopped");
+  return 0;
+}

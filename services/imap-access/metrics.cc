@@ -1,0 +1,40 @@
+// imap-access metrics; see metrics.h and README.md METRICS.
+#include "services/imap-access/metrics.h"
+
+#include <string>
+
+#include "services/libs/metrics/metrics.h"
+
+namespace mail::imap_access {
+
+Metrics::Metrics(prometheus::Registry& registry)
+    : sessions_(metrics::CounterFamily(registry, "mailsuite_imap_access_sessions_total",
+                                       "IMAP sessions started, by port (imap, imaps).")),
+      commands_(metrics::CounterFamily(registry, "mailsuite_imap_access_commands_total",
+                                       "IMAP commands received, by command name.")),
+      logins_(metrics::CounterFamily(registry, "mailsuite_imap_access_logins_total",
+                                     "Login attempts by result (success, failure, error).")),
+      bytes_sent_(metrics::CounterFamily(registry, "mailsuite_imap_access_sent_bytes_total",
+                                         "Octets written to IMAP clients.")
+                      .Add({})),
+      active_(metrics::GaugeFamily(registry, "mailsuite_imap_access_sessions_active",
+                                   "IMAP sessions open now.")
+                  .Add({})) {
+  for (const char* port : {"imap", "imaps"}) sessions_.Add({{"port", port}});
+  for (const char* result : {"success", "failure", "error"}) logins_.Add({{"result", result}});
+}
+
+void Metrics::SessionStarted(std::string_view port) {
+  sessions_.Add({{"port", std::string(port)}}).Increment();
+  active_.Increment();
+}
+
+void Metrics::Command(std::string_view name) {
+  commands_.Add({{"command", std::string(name)}}).Increment();
+}
+
+void Metrics::Login(std::string_view result) {
+  logins_.Add({{"result", std::string(result)}}).Increment();
+}
+
+}  // namespace mail::imap_access

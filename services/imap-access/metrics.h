@@ -1,0 +1,40 @@
+// The Prometheus metrics of imap-access (README.md METRICS). Built once at start-up on
+// a registry; every method is thread-safe and cheap enough to call per command.
+#ifndef MAILSUITE_SERVICES_IMAP_ACCESS_METRICS_H_
+#define MAILSUITE_SERVICES_IMAP_ACCESS_METRICS_H_
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <string_view>
+
+namespace mail::imap_access {
+
+class Metrics {
+ public:
+  explicit Metrics(prometheus::Registry& registry);
+
+  // A session started on a listener: "imap" (plain, STARTTLS) or "imaps".
+  void SessionStarted(std::string_view port);
+  void SessionEnded() { active_.Decrement(); }
+  // A command by name ("FETCH", "UID FETCH", ...; "unknown" for the rest, so the
+  // label set stays bounded whatever clients send).
+  void Command(std::string_view name);
+  // "success", "failure" (wrong credentials) or "error" (backend unreachable).
+  void Login(std::string_view result);
+  void BytesSent(uint64_t n) { bytes_sent_.Increment(static_cast<double>(n)); }
+
+ private:
+  prometheus::Family<prometheus::Counter>& sessions_;
+  prometheus::Family<prometheus::Counter>& commands_;
+  prometheus::Family<prometheus::Counter>& logins_;
+  prometheus::Counter& bytes_sent_;
+  prometheus::Gauge& active_;
+};
+
+}  // namespace mail::imap_access
+
+#endif  // MAILSUITE_SERVICES_IMAP_ACCESS_METRICS_H_

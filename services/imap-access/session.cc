@@ -1,0 +1,234 @@
+// The IMAP session loop, dispatch and shared helpers; see session.h.
+#include "services/imap-access/session.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/this_coro.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "services/libs/base/log.h"
+#include "services/libs/base/uuid.h"
+#include "services/libs/imap/response.h"
+#include "services/libs/rpc/status_map.h"
+
+namespace mail::imap_access {
+namespace {
+
+// Write queued responses once this much is waiting, even if more commands are
+// pipelined, so a large FETCH does not sit in memory twice.
+constexpr size_t kFlushThreshold = 64 * 1024;
+
+}  // namespace
+
+Session::Session(const Config& config, bool implicit_tls, std::shared_ptr<net::Stream> stream,
+                 clients::MailboxClient& mailbox, Metrics* metrics,
+                 const std::atomic<bool>* stopping)
+    : config_(config),
+      implicit_tls_(implicit_tls),
+      stream_(std::move(stream)),
+      mailbox_(mailbox),
+      metrics_(metrics),
+      stopping_(stopping),
+      id_(base::NewUuid()) {}
+
+void Session::WakeForShutdown() {
+  if (!waiting_for_command_ || closing_ || !executor_) return;
+  closing_ = true;
+  asio::co_spawn(executor_, SayByeAndClose(shared_from_this()), asio::detached);
+}
+
+asio::awaitable<void> Session::SayByeAndClose(std::shared_ptr<Session> self) {
+  // RFC 3501 §7.1.5: BYE may come at any time; the read waiting in Run() then ends.
+  co_await self->stream_->Write("* BYE Server shutting down, try again later\r\n",
+                                std::chrono::seconds(5));
+  self->stream_->Close();
+}
+
+void Session::Tagged(const imap::Command& cmd, std::string_view status, std::string_view code,
+                     std::string_view text) {
+  bad_commands_ = status == "BAD" ? bad_commands_ + 1 : 0;
+  out_ += imap::Tagged(cmd.tag, status, code, text);
+}
+
+void Session::BackendError(const imap::Command& cmd, std::string_view what,
+                           const absl::Status& status) {
+  base::LogWarning("mailbox-store call failed",
+                   {{"session", id_}, {"call", std::string(what)}, {"error", status.ToString()}});
+  Tagged(cmd, "NO", rpc::ImapCodeForError(status),
+         "The mailbox server is unavailable, try again later");
+}
+
+asio::awaitable<bool> Session::Flush() {
+  if (out_.empty()) co_return !stream_->closed();
+  bool ok = co_await stream_->Write(out_);
+  if (metrics_ != nullptr && ok) metrics_->BytesSent(out_.size());
+  out_.clear();
+  co_return ok;
+}
+
+void Session::ReplyParseError(const imap::ParseError& error) {
+  if (error.fatal) {
+    // The rest of the input cannot be framed (a refused non-synchronizing literal is
+    // on its way, RFC 7888 §4): say why and hang up.
+    Send(imap::UntaggedStatus("BYE", error.code, error.text));
+    closing_ = true;
+    return;
+  }
+  if (error.tag.empty()) {
+    Send(imap::UntaggedStatus("BAD", error.code, error.text));
+    ++bad_commands_;
+    return;
+  }
+  imap::Command cmd;
+  cmd.tag = error.tag;
+  Tagged(cmd, "BAD", error.code, error.text);
+}
+
+asio::awaitable<bool> Session::ReadLiteral(imap::CommandParser& parser, std::string* line) {
+  if (parser.literal_sync()) {
+    Send(imap::Continuation("Ready for literal data"));
+    if (!co_await Flush()) co_return false;
+  }
+  std::string data;
+  net::ReadResult read =
+      co_await stream_->ReadExactly(parser.literal_size(), &data, config_.idle_timeout);
+  if (read != net::ReadResult::kOk) co_return false;
+  parser.AddLiteral(std::move(data));
+  read = co_await stream_->ReadLine(line, config_.limits.max_line, config_.idle_timeout);
+  if (read == net::ReadResult::kTooLong) {
+    Send(imap::UntaggedStatus("BYE", "TOOBIG", "Command line too long"));
+    closing_ = true;
+    co_return false;
+  }
+  co_return read == net::ReadResult::kOk;
+}
+
+asio::awaitable<void> Session::Run() {
+  executor_ = co_await asio::this_coro::executor;
+  base::LogInfo("session started", {{"session", id_},
+                                    {"client_ip", stream_->peer_ip()},
+                                    {"port", implicit_tls_ ? "imaps" : "imap"}});
+  if (implicit_tls_) {
+    absl::Status tls = co_await stream_->StartServerTls(config_.tls_handshake_timeout);
+    if (!tls.ok()) {
+      base::LogInfo("TLS handshake failed", {{"session", id_}, {"error", tls.ToString()}});
+      stream_->Close();
+      co_return;
+    }
+  }
+  // RFC 3501 §7.1: the greeting may carry the capabilities, saving a round trip.
+  Send(imap::UntaggedStatus("OK", "CAPABILITY " + Capabilities(), "mailsuite IMAP ready"));
+  imap::CommandParser parser(config_.limits);
+  std::string line;
+  while (!closing_) {
+    if (stream_->buffered() == 0 || out_.size() >= kFlushThreshold) {
+      if (!co_await Flush()) break;
+    }
+    // The drain sets the flag before it wakes sessions (on this strand), so between
+    // the check and the read nothing can slip through.
+    if (stopping_ != nullptr && stopping_->load() && !stream_->buffered()) {
+      Send(imap::UntaggedStatus("BYE", "", "Server shutting down, try again later"));
+      break;
+    }
+    waiting_for_command_ = true;
+    net::ReadResult read =
+        co_await stream_->ReadLine(&line, config_.limits.max_line, config_.idle_timeout);
+    waiting_for_command_ = false;
+    if (read == net::ReadResult::kClosed || closing_) break;
+    if (read == net::ReadResult::kTimeout) {
+      Send(imap::UntaggedStatus("BYE", "", "Autologout: idle for too long"));
+      break;
+    }
+    if (read == net::ReadResult::kTooLong) {
+      // The line's end (and whatever literal it announced) is lost: no safe way on.
+      Send(imap::UntaggedStatus("BYE", "TOOBIG", "Command line too long"));
+      break;
+    }
+    if (stopping_ != nullptr && stopping_->load()) {
+      Send(imap::UntaggedStatus("BYE", "", "Server shutting down, try again later"));
+      break;
+    }
+    imap::ParseStatus status = parser.AddLine(line);
+    bool connected = true;
+    while (status == imap::ParseStatus::kNeedLiteral) {
+      if (!(connected = co_await ReadLiteral(parser, &line))) break;
+      status = parser.AddLine(line);
+    }
+    if (!connected) break;
+    if (status == imap::ParseStatus::kError) {
+      ReplyParseError(parser.error());
+    } else {
+      imap::Command cmd = parser.TakeCommand();
+      co_await Dispatch(cmd);
+    }
+    if (bad_commands_ >= config_.max_bad_commands) {
+      Send(imap::UntaggedStatus("BYE", "", "Too many invalid commands"));
+      closing_ = true;
+    }
+  }
+  co_await Flush();
+  stream_->Close();
+  base::LogInfo("session ended", {{"session", id_}, {"account", account_}});
+}
+
+asio::awaitable<void> Session::Dispatch(const imap::Command& cmd) {
+  struct Entry {
+    std::string_view name;
+    unsigned states;
+    bool uid_form;  // also valid as "UID <name>"
+    Handler handler;
+  };
+  constexpr unsigned kAny = kNotAuthenticated | kAuthenticated | kSelected;
+  constexpr unsigned kAuth = kAuthenticated | kSelected;
+  static constexpr Entry kCommands[] = {
+      {"CAPABILITY", kAny, false, &Session::CmdCapability},
+      {"NOOP", kAny, false, &Session::CmdNoop},
+      {"LOGOUT", kAny, false, &Session::CmdLogout},
+      {"STARTTLS", kNotAuthenticated, false, &Session::CmdStarttls},
+      {"LOGIN", kNotAuthenticated, false, &Session::CmdLogin},
+      {"AUTHENTICATE", kNotAuthenticated, false, &Session::CmdAuthenticate},
+      {"SELECT", kAuth, false, &Session::CmdSelect},
+      {"EXAMINE", kAuth, false, &Session::CmdSelect},
+      {"LIST", kAuth, false, &Session::CmdList},
+      {"LSUB", kAuth, false, &Session::CmdList},
+      {"CHECK", kSelected, false, &Session::CmdNoop},
+      {"FETCH", kSelected, true, &Session::CmdFetch},
+      {"CLOSE", kSelected, false, &Session::CmdClose},
+      {"UNSELECT", kSelected, false, &Session::CmdClose},
+  };
+  const Entry* entry = nullptr;
+  for (const Entry& e : kCommands) {
+    if (e.name == cmd.name && (!cmd.uid || e.uid_form)) entry = &e;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->Command(entry == nullptr ? "unknown"
+                                       : (cmd.uid ? "UID " + std::string(entry->name)
+                                                  : std::string(entry->name)));
+  }
+  if (entry == nullptr) {
+    Tagged(cmd, "BAD", "", cmd.uid ? "Unknown UID command" : "Unknown command");
+    co_return;
+  }
+  if ((entry->states & state_) == 0) {
+    Tagged(cmd, "BAD", "",
+           state_ == kNotAuthenticated ? absl::StrCat(cmd.name, " needs authentication first")
+           : state_ == kAuthenticated && entry->states == kSelected
+               ? absl::StrCat(cmd.name, " needs a selected mailbox")
+               : absl::StrCat(cmd.name, " is not valid in this state"));
+    co_return;
+  }
+  co_await (this->*(entry->handler))(cmd);
+}
+
+asio::awaitable<void> Session::SyncSelected() {
+  if (!selected_) co_return;
+  v1::ListMessagesRequest request;
+  request.set_account(account_);
+  request.set_mailbox(selected_->name);
+  absl::StatusOr<v1::ListMessagesResponse> fresh = co_await mailbox_.ListMessages(request);
+  // A failed refresh changes nothing: the client sees the news at a later command.
+  if (!fresh.ok()) co_return;
+  Send(ApplySnapshot(&*selected_, *fresh));
+}
+
+}  // namespace mail::imap_access

@@ -1,0 +1,113 @@
+// One IMAP session (RFC 3501) on one connection: reads commands (lines and the
+// literals they announce) through the imap::CommandParser, checks each against the
+// session state, runs its handler, and writes the responses. Runs as one coroutine on
+// the connection's strand; it owns its Stream and borrows the mailbox client, config
+// and metrics, which must outlive it. Each command's handler lives in cmd_<name>.cc.
+#ifndef MAILSUITE_SERVICES_IMAP_ACCESS_SESSION_H_
+#define MAILSUITE_SERVICES_IMAP_ACCESS_SESSION_H_
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "services/imap-access/config.h"
+#include "services/imap-access/metrics.h"
+#include "services/imap-access/selected.h"
+#include "services/libs/clients/mailbox_client.h"
+#include "services/libs/imap/parser.h"
+#include "services/libs/net/stream.h"
+
+namespace mail::imap_access {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // `implicit_tls`: port 993, the handshake comes before the greeting. `metrics` may
+  // be null (tests). When `*stopping` turns true the session answers its next
+  // command with "* BYE" and closes.
+  Session(const Config& config, bool implicit_tls, std::shared_ptr<net::Stream> stream,
+          clients::MailboxClient& mailbox, Metrics* metrics, const std::atomic<bool>* stopping);
+
+  // Greets, serves commands until LOGOUT, a fatal error, a timeout or the peer going
+  // away, then closes the connection.
+  asio::awaitable<void> Run();
+
+  // Called on the session's strand when the server drains: a session waiting for a
+  // command says "* BYE" and closes now, a busy one after its command.
+  void WakeForShutdown();
+
+  const std::string& id() const { return id_; }
+
+ private:
+  // RFC 3501 §3: the states a command may be valid in.
+  enum State : unsigned {
+    kNotAuthenticated = 1,
+    kAuthenticated = 2,
+    kSelected = 4,
+  };
+  using Handler = asio::awaitable<void> (Session::*)(const imap::Command&);
+
+  asio::awaitable<void> Dispatch(const imap::Command& cmd);
+  static asio::awaitable<void> SayByeAndClose(std::shared_ptr<Session> self);
+  // Reads the literal the parser asked for and the line after it; false when the
+  // connection is gone (or must go).
+  asio::awaitable<bool> ReadLiteral(imap::CommandParser& parser, std::string* line);
+  void ReplyParseError(const imap::ParseError& error);
+
+  // Command handlers, one file each (cmd_<name>.cc).
+  asio::awaitable<void> CmdCapability(const imap::Command& cmd);
+  asio::awaitable<void> CmdNoop(const imap::Command& cmd);  // NOOP and CHECK
+  asio::awaitable<void> CmdLogout(const imap::Command& cmd);
+  asio::awaitable<void> CmdStarttls(const imap::Command& cmd);
+  asio::awaitable<void> CmdLogin(const imap::Command& cmd);
+  asio::awaitable<void> CmdAuthenticate(const imap::Command& cmd);
+  asio::awaitable<void> CmdSelect(const imap::Command& cmd);  // SELECT and EXAMINE
+  asio::awaitable<void> CmdList(const imap::Command& cmd);    // LIST and LSUB
+  asio::awaitable<void> CmdFetch(const imap::Command& cmd);   // FETCH and UID FETCH
+  asio::awaitable<void> CmdClose(const imap::Command& cmd);   // CLOSE and UNSELECT
+
+  // Shared by LOGIN and AUTHENTICATE (cmd_login.cc): checks the password, replies.
+  asio::awaitable<void> Login(const imap::Command& cmd, const std::string& user,
+                              const std::string& password);
+  bool plaintext_auth_allowed() const;
+  // The CAPABILITY list for the current state (cmd_capability.cc).
+  std::string Capabilities() const;
+  // Re-reads the selected mailbox and queues what changed (selected.h).
+  asio::awaitable<void> SyncSelected();
+
+  // Queues untagged data or a tagged status. BAD responses count towards
+  // max_bad_commands; any other tagged response resets the count.
+  void Send(std::string data) { out_ += data; }
+  void Tagged(const imap::Command& cmd, std::string_view status, std::string_view code,
+              std::string_view text);
+  // "tag NO [CODE] text" for a failed mailbox-store call, logged.
+  void BackendError(const imap::Command& cmd, std::string_view what, const absl::Status& status);
+  asio::awaitable<bool> Flush();
+
+  const Config& config_;
+  const bool implicit_tls_;
+  std::shared_ptr<net::Stream> stream_;
+  clients::MailboxClient& mailbox_;
+  Metrics* metrics_;
+  const std::atomic<bool>* stopping_;
+  std::string id_;
+  asio::any_io_executor executor_;  // the connection's strand, set by Run()
+
+  std::string out_;
+  bool closing_ = false;
+  bool waiting_for_command_ = false;
+  int bad_commands_ = 0;
+  int auth_failures_ = 0;
+
+  State state_ = kNotAuthenticated;
+  std::string account_;
+  std::optional<SelectedMailbox> selected_;
+};
+
+}  // namespace mail::imap_access
+
+#endif  // MAILSUITE_SERVICES_IMAP_ACCESS_SESSION_H_

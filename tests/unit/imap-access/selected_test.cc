@@ -1,0 +1,55 @@
+// Tests for selected-mailbox snapshots (services/imap-access/selected.h).
+#include "services/imap-access/selected.h"
+
+#include <catch2/catch.hpp>
+
+namespace mail::imap_access {
+namespace {
+
+v1::MessageInfo Msg(uint32_t uid, std::vector<std::string> flags = {}) {
+  v1::MessageInfo m;
+  m.set_uid(uid);
+  for (auto& f : flags) m.add_flags(f);
+  return m;
+}
+
+SelectedMailbox Box(std::vector<v1::MessageInfo> messages) {
+  SelectedMailbox box;
+  box.name = "INBOX";
+  box.messages = std::move(messages);
+  return box;
+}
+
+v1::ListMessagesResponse Fresh(std::vector<v1::MessageInfo> messages, uint32_t uidnext) {
+  v1::ListMessagesResponse r;
+  r.set_uidvalidity(1);
+  r.set_uidnext(uidnext);
+  for (auto& m : messages) *r.add_messages() = m;
+  return r;
+}
+
+TEST_CASE("imap-access selected: nothing changed, nothing said") {
+  SelectedMailbox box = Box({Msg(1), Msg(2)});
+  CHECK(ApplySnapshot(&box, Fresh({Msg(1), Msg(2)}, 3)).empty());
+  CHECK(box.count() == 2);
+}
+
+TEST_CASE("imap-access selected: expunges go highest sequence number first") {
+  SelectedMailbox box = Box({Msg(1), Msg(2), Msg(3), Msg(4)});
+  CHECK(ApplySnapshot(&box, Fresh({Msg(1), Msg(3)}, 5)) == "* 4 EXPUNGE\r\n* 2 EXPUNGE\r\n");
+  REQUIRE(box.count() == 2);
+  CHECK(box.messages[1].uid() == 3);
+}
+
+TEST_CASE("imap-access selected: new mail and flag changes") {
+  SelectedMailbox box = Box({Msg(1), Msg(2)});
+  std::string out = ApplySnapshot(&box, Fresh({Msg(2, {"\\Seen"}), Msg(5), Msg(6)}, 7));
+  CHECK(out == "* 1 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Seen))\r\n* 3 EXISTS\r\n");
+  CHECK(box.max_uid() == 6);
+  CHECK(box.uidnext == 7);
+  CHECK(HasFlag(box.messages[0], "\\seen"));
+  CHECK(FormatFlags(box.messages[1]) == "()");
+}
+
+}  // namespace
+}  // namespace mail::imap_access
