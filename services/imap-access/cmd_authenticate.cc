@@ -34,7 +34,8 @@ asio::awaitable<void> Session::CmdAuthenticate(const imap::Command& cmd) {
   } else {
     // An empty challenge; the client answers with one line of base64.
     Send(imap::Continuation(""));
-    if (!co_await Flush()) {
+    bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+    if (!flushed) {
       closing_ = true;
       co_return;
     }

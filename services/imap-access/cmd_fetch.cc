@@ -164,9 +164,12 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     Send(std::move(out));
     // TODO(issue 5): BODY[...] (not PEEK), RFC822 and RFC822.TEXT set \Seen once
     // mailbox-store can store flags; the FETCH response then includes FLAGS.
-    if (out_.size() >= 64 * 1024 && !co_await Flush()) {
-      closing_ = true;
-      co_return;
+    if (out_.size() >= 64 * 1024) {
+      bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+      if (!flushed) {
+        closing_ = true;
+        co_return;
+      }
     }
   }
   if (expunged) {

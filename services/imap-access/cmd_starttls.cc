@@ -18,7 +18,8 @@ asio::awaitable<void> Session::CmdStarttls(const imap::Command& cmd) {
     co_return;
   }
   Tagged(cmd, "OK", "", "Begin TLS negotiation now");
-  if (!co_await Flush()) {
+  bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+  if (!flushed) {
     closing_ = true;
     co_return;
   }

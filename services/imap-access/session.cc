@@ -87,7 +87,8 @@ void Session::ReplyParseError(const imap::ParseError& error) {
 asio::awaitable<bool> Session::ReadLiteral(imap::CommandParser& parser, std::string* line) {
   if (parser.literal_sync()) {
     Send(imap::Continuation("Ready for literal data"));
-    if (!co_await Flush()) co_return false;
+    bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+    if (!flushed) co_return false;
   }
   std::string data;
   net::ReadResult read =
@@ -122,7 +123,8 @@ asio::awaitable<void> Session::Run() {
   std::string line;
   while (!closing_) {
     if (stream_->buffered() == 0 || out_.size() >= kFlushThreshold) {
-      if (!co_await Flush()) break;
+      bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+      if (!flushed) break;
     }
     // The drain sets the flag before it wakes sessions (on this strand), so between
     // the check and the read nothing can slip through.

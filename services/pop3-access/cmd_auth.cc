@@ -54,7 +54,8 @@ asio::awaitable<void> Session::CmdStls() {
     co_return;
   }
   Reply(pop3::Ok("Begin TLS negotiation"));
-  if (!co_await Flush()) {
+  bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+  if (!flushed) {
     closing_ = true;
     co_return;
   }
@@ -128,7 +129,8 @@ asio::awaitable<void> Session::CmdAuth(const pop3::Command& cmd) {
     response = cmd.args[1];
   } else {
     Reply("+ \r\n");
-    if (!co_await Flush()) {
+    bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+    if (!flushed) {
       closing_ = true;
       co_return;
     }

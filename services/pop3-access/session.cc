@@ -67,7 +67,8 @@ asio::awaitable<void> Session::Run() {
   std::string line;
   while (!closing_) {
     if (stream_->buffered() == 0 || out_.size() >= kFlushThreshold) {
-      if (!co_await Flush()) break;
+      bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+      if (!flushed) break;
     }
     // The drain sets the flag before it wakes sessions (on this strand), so between
     // the check and the read nothing can slip through.

@@ -67,14 +67,14 @@ class FakeMailboxClient : public clients::MailboxClient {
       over_quota_.erase(Lower(account));
     }
   }
-  // Makes every call of `method` ("LookupRecipient", "Deliver", ...) fail with
-  // `status` until ClearError(method) (or set OK).
-  void SetError(const std::string& method, absl::Status status) {
+  // Makes calls of `method` ("LookupRecipient", "Deliver", ...) fail with `status`:
+  // the next `times` calls, or every call (times < 0) until ClearError(method).
+  void SetError(const std::string& method, absl::Status status, int times = -1) {
     std::lock_guard<std::mutex> l(mu_);
-    if (status.ok()) {
+    if (status.ok() || times == 0) {
       errors_.erase(method);
     } else {
-      errors_[method] = std::move(status);
+      errors_[method] = {std::move(status), times};
     }
   }
   void ClearError(const std::string& method) { SetError(method, absl::OkStatus()); }
@@ -259,7 +259,10 @@ class FakeMailboxClient : public clients::MailboxClient {
   absl::Status Enter(const std::string& method) {
     ++calls_[method];
     auto it = errors_.find(method);
-    return it == errors_.end() ? absl::OkStatus() : it->second;
+    if (it == errors_.end()) return absl::OkStatus();
+    absl::Status st = it->second.status;
+    if (it->second.remaining > 0 && --it->second.remaining == 0) errors_.erase(it);
+    return st;
   }
 
   v1::LookupRecipientResponse LookupLocked(const std::string& address) const {
@@ -304,7 +307,11 @@ class FakeMailboxClient : public clients::MailboxClient {
   std::map<std::string, std::string> accounts_;  // address -> password
   std::map<std::string, std::vector<std::string>> aliases_;
   std::set<std::string> over_quota_;
-  std::map<std::string, absl::Status> errors_;
+  struct InjectedError {
+    absl::Status status;
+    int remaining;  // calls still to fail; < 0 = all
+  };
+  std::map<std::string, InjectedError> errors_;
   std::map<std::string, int> calls_;
   std::set<std::pair<std::string, std::string>> delivered_;  // (transaction, account)
   std::vector<Delivery> deliveries_;

@@ -162,7 +162,8 @@ asio::awaitable<ReadResult> Stream::ReadExactly(size_t n, std::string* out,
       n -= take;
       continue;
     }
-    if (co_await ReadSome() == 0) {
+    size_t got = co_await ReadSome();  // not in the condition: GCC 12 miscompiles that
+    if (got == 0) {
       deadline_ = kNever;
       co_return timed_out_ ? ReadResult::kTimeout : ReadResult::kClosed;
     }

@@ -29,9 +29,10 @@ struct Pair {
   T Run(asio::awaitable<T> op) {
     auto future = asio::co_spawn(io, std::move(op), asio::use_future);
     // The watchdog's timer is pending work for the stream's lifetime, so run only
-    // until this operation finishes.
+    // until this operation finishes. The future is set from Asio's system thread, so
+    // poll rather than block in run_one().
     io.restart();
-    while (future.wait_for(0s) != std::future_status::ready) io.run_one();
+    while (future.wait_for(0s) != std::future_status::ready) io.run_one_for(5ms);
     return future.get();
   }
 };

@@ -1,0 +1,39 @@
+// Metric families of outbound-relay; see relay_metrics.h and README.md (METRICS).
+#include "services/outbound-relay/relay_metrics.h"
+
+#include "services/libs/metrics/metrics.h"
+
+namespace mail::outbound_relay {
+
+RelayMetrics RelayMetrics::Build(prometheus::Registry& registry) {
+  RelayMetrics m;
+  auto& enqueued = metrics::CounterFamily(registry, "mailsuite_outbound_relay_enqueued_total",
+                                          "Enqueue calls, by whether they stored a new message.");
+  m.enqueued = &enqueued.Add({{"duplicate", "false"}});
+  m.duplicates = &enqueued.Add({{"duplicate", "true"}});
+  auto& deliveries =
+      metrics::CounterFamily(registry, "mailsuite_outbound_relay_deliveries_total",
+                             "Recipient delivery attempts, by outcome (delivered, deferred, "
+                             "failed).");
+  for (Disposition d : {Disposition::kDelivered, Disposition::kDeferred, Disposition::kFailed}) {
+    m.deliveries[d] = &deliveries.Add({{"outcome", std::string(DispositionName(d))}});
+  }
+  auto& depth = metrics::GaugeFamily(registry, "mailsuite_outbound_relay_queue_depth",
+                                     "Recipients in the queue, by state (refreshed periodically).");
+  for (const char* state : {"queued", "active", "deferred", "failed"}) {
+    m.depth[state] = &depth.Add({{"state", state}});
+  }
+  m.attempt_latency =
+      &metrics::HistogramFamily(registry, "mailsuite_outbound_relay_attempt_latency_seconds",
+                                "Duration of one delivery attempt (DNS, connect and SMTP "
+                                "dialogue) for one message and domain.")
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                                            10, 30, 60, 120, 300, 600});
+  auto& sessions = metrics::CounterFamily(registry, "mailsuite_outbound_relay_smtp_sessions_total",
+                                          "SMTP sessions that reached MAIL FROM, by TLS use.");
+  m.sessions_tls[true] = &sessions.Add({{"tls", "true"}});
+  m.sessions_tls[false] = &sessions.Add({{"tls", "false"}});
+  return m;
+}
+
+}  // namespace mail::outbound_relay

@@ -1,0 +1,48 @@
+// The relay's Prometheus metrics, created once at start-up; every pointer may be null
+// (tests), the helpers then do nothing. Incrementing is thread-safe.
+#ifndef MAILSUITE_SERVICES_OUTBOUND_RELAY_RELAY_METRICS_H_
+#define MAILSUITE_SERVICES_OUTBOUND_RELAY_RELAY_METRICS_H_
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/time/time.h"
+#include "services/outbound-relay/retry_policy.h"
+
+namespace mail::outbound_relay {
+
+struct RelayMetrics {
+  prometheus::Counter* enqueued = nullptr;
+  prometheus::Counter* duplicates = nullptr;
+  std::map<Disposition, prometheus::Counter*> deliveries;
+  std::map<std::string, prometheus::Gauge*> depth;  // queued, active, deferred, failed
+  prometheus::Histogram* attempt_latency = nullptr;
+  std::map<bool, prometheus::Counter*> sessions_tls;  // SMTP sessions by TLS use
+
+  static RelayMetrics Build(prometheus::Registry& registry);
+
+  void Delivery(Disposition d) const {
+    if (auto it = deliveries.find(d); it != deliveries.end()) it->second->Increment();
+  }
+  void Attempt(absl::Duration latency) const {
+    if (attempt_latency) attempt_latency->Observe(absl::ToDoubleSeconds(latency));
+  }
+  void Session(bool tls) const {
+    if (auto it = sessions_tls.find(tls); it != sessions_tls.end()) it->second->Increment();
+  }
+  void Depth(const std::map<std::string, int64_t>& by_state) const {
+    for (const auto& [state, n] : by_state) {
+      if (auto it = depth.find(state); it != depth.end()) it->second->Set(static_cast<double>(n));
+    }
+  }
+};
+
+}  // namespace mail::outbound_relay
+
+#endif  // MAILSUITE_SERVICES_OUTBOUND_RELAY_RELAY_METRICS_H_
