@@ -1,5 +1,6 @@
 # Writes OUT: a C++ file defining NS::Migrations() from the SQL FILES, in order.
 set(body "// Generated from migrations/*.sql; do not edit.\n#include \"services/libs/pg/migrate.h\"\n\nnamespace ${NS} {\n\nconst std::vector<mail::pg::Migration>& Migrations() {\n  static const std::vector<mail::pg::Migration> kMigrations = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME)
   file(READ ${f} text)

@@ -25,11 +25,14 @@ function(mailsuite_embed_sql target dir ns)
   file(GLOB sql_files CONFIGURE_DEPENDS ${dir}/*.sql)
   list(SORT sql_files)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_migrations.cc)
+  string(REPLACE ";" "|" files_arg "${sql_files}")
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNS=${ns} "-DFILES=${sql_files}"
+    # "|" separates the files (VERBATIM quotes it for the shell); ";" would split them.
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNS=${ns} "-DFILES=${files_arg}"
             -P ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/embed_sql.cmake
-    COMMENT "Embedding migrations for ${target}")
+    COMMENT "Embedding migrations for ${target}"
+    VERBATIM)
   target_sources(${target} PRIVATE ${out})
 endfunction()

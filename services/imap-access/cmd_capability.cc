@@ -12,6 +12,12 @@ bool Session::plaintext_auth_allowed() const {
 std::string Session::Capabilities() const {
   // Only what is implemented: clients act on every word of this list.
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT";
+  if (state_ != kNotAuthenticated) {
+    absl::StrAppend(&caps,
+                    " ID ENABLE IDLE NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE "
+                    "ESEARCH UTF8=ACCEPT APPENDLIMIT=",
+                    config_.limits.max_literal);
+  }
   if (state_ == kNotAuthenticated) {
     if (stream_->tls_available() && !stream_->is_tls()) caps += " STARTTLS";
     // RFC 3501 §6.2.3 / §7.2.1: LOGINDISABLED while a password would travel in clear,

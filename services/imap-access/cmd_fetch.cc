@@ -1,6 +1,9 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8, §7.4.2): message data by sequence
 // number or UID. Bodies come from mailbox-store once per message and are cut into
 // sections here (libs/imap/message_sections.h).
+#include <map>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "services/imap-access/session.h"
 #include "services/libs/imap/fetch_attributes.h"
@@ -101,8 +104,45 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       items->insert(items->begin(), uid);
     }
   }
-  bool needs_body = false;
-  for (const FetchAttribute& item : *items) needs_body |= item.NeedsBody();
+  bool needs_body = false, sets_seen = false, has_flags = false;
+  for (const FetchAttribute& item : *items) {
+    needs_body |= item.NeedsBody();
+    sets_seen |= item.SetsSeen();
+    has_flags |= item.kind == FetchAttribute::Kind::kFlags;
+  }
+  // RFC 3501 §6.4.5: BODY[...] (not PEEK), RFC822 and RFC822.TEXT set \Seen, and the
+  // response then carries the new FLAGS. Stored before the data is sent, in one call.
+  std::set<uint32_t> now_seen;
+  if (sets_seen && !box.read_only) {
+    const uint32_t top = cmd.uid ? box.max_uid() : box.count();
+    v1::StoreFlagsRequest request;
+    for (uint32_t i = 0; i < box.count(); ++i) {
+      const v1::MessageInfo& m = box.messages[i];
+      if (set->Contains(cmd.uid ? m.uid() : i + 1, top) && !HasFlag(m, "\\Seen")) {
+        request.add_uids(m.uid());
+      }
+    }
+    if (request.uids_size() > 0) {
+      request.set_account(account_);
+      request.set_mailbox(box.name);
+      request.set_operation(v1::FLAG_OPERATION_ADD);
+      request.add_flags("\\Seen");
+      absl::StatusOr<v1::StoreFlagsResponse> stored = co_await mailbox_.StoreFlags(request);
+      if (!stored.ok()) {
+        BackendError(cmd, "StoreFlags", stored.status());
+        co_return;
+      }
+      std::map<uint32_t, const v1::MessageInfo*> by_uid;
+      for (const auto& m : stored->messages()) by_uid[m.uid()] = &m;
+      for (auto& m : box.messages) {
+        auto it = by_uid.find(m.uid());
+        if (it == by_uid.end()) continue;
+        m.mutable_flags()->CopyFrom(it->second->flags());
+        m.set_modseq(it->second->modseq());
+        now_seen.insert(m.uid());
+      }
+    }
+  }
   const uint32_t star = cmd.uid ? box.max_uid() : box.count();
   bool expunged = false;
   for (uint32_t i = 0; i < box.count(); ++i) {
@@ -160,10 +200,11 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
         }
       }
     }
+    if (!has_flags && now_seen.count(message.uid()) > 0) {
+      absl::StrAppend(&out, " FLAGS ", FormatFlags(message));
+    }
     out += ")\r\n";
     Send(std::move(out));
-    // TODO(issue 5): BODY[...] (not PEEK), RFC822 and RFC822.TEXT set \Seen once
-    // mailbox-store can store flags; the FETCH response then includes FLAGS.
     if (out_.size() >= 64 * 1024) {
       bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
       if (!flushed) {

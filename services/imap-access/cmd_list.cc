@@ -26,8 +26,13 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
     Tagged(cmd, "BAD", "", absl::StrCat("Usage: ", cmd.name, " reference mailbox"));
     co_return;
   }
-  const std::string& reference = cmd.args[0].value;
-  const std::string& pattern = cmd.args[1].value;
+  // Patterns are names too: modified UTF-7 for IMAP4rev1 clients.
+  std::optional<std::string> reference_name = MailboxArg(cmd, cmd.args[0]);
+  if (!reference_name) co_return;
+  std::optional<std::string> pattern_name = MailboxArg(cmd, cmd.args[1]);
+  if (!pattern_name) co_return;
+  const std::string& reference = cmd.args[0].value.empty() ? cmd.args[0].value : *reference_name;
+  const std::string& pattern = cmd.args[1].value.empty() ? cmd.args[1].value : *pattern_name;
   if (pattern.empty()) {
     // RFC 3501 §6.3.8: an empty pattern asks for the delimiter and the root.
     if (!lsub) Send(imap::Untagged("LIST (\\Noselect) \"/\" \"\""));
@@ -56,7 +61,7 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
     if (!b.special_use().empty()) attrs.push_back(SpecialUseAttribute(b.special_use()));
     std::string line = absl::StrCat(cmd.name, " (", absl::StrJoin(attrs, " "), ") \"",
                                     std::string(1, imap::kHierarchyDelimiter), "\" ");
-    imap::AppendAstring(&line, b.name());
+    imap::AppendAstring(&line, WireName(b.name()));
     Send(imap::Untagged(line));
   }
   Tagged(cmd, "OK", "", absl::StrCat(cmd.name, " completed"));

@@ -1,5 +1,7 @@
 // SELECT and EXAMINE (RFC 3501 §6.3.1-2): open a mailbox read-write or read-only and
 // tell the client its size, UIDVALIDITY and UIDNEXT.
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "services/imap-access/session.h"
 #include "services/libs/imap/list_pattern.h"
@@ -17,8 +19,9 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   // (without the expunge CLOSE does).
   selected_.reset();
   state_ = kAuthenticated;
-  // TODO(issue 5): modified UTF-7 names for rev1 clients.
-  std::string name = imap::CanonicalMailboxName(cmd.args[0].value);
+  std::optional<std::string> decoded = MailboxArg(cmd, cmd.args[0]);
+  if (!decoded) co_return;
+  std::string name = *decoded;
   v1::ListMessagesRequest request;
   request.set_account(account_);
   request.set_mailbox(name);
@@ -42,9 +45,22 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
     if (HasFlag(box.messages[i], "\\Recent")) ++recent;
     if (first_unseen == 0 && !HasFlag(box.messages[i], "\\Seen")) first_unseen = i + 1;
   }
-  Send(imap::Untagged("FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"));
-  // Empty until STORE exists (issue 5): a client must not believe flag changes stick.
-  Send(imap::UntaggedStatus("OK", "PERMANENTFLAGS ()", "No permanent flags permitted"));
+  // The system flags and the keywords in use; "\\*": clients may create keywords.
+  std::set<std::string> keywords;
+  for (const auto& m : box.messages) {
+    for (const std::string& f : m.flags()) {
+      if (!f.empty() && f[0] != '\\') keywords.insert(f);
+    }
+  }
+  std::string defined = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+  for (const std::string& k : keywords) absl::StrAppend(&defined, " ", k);
+  Send(imap::Untagged(absl::StrCat("FLAGS (", defined, ")")));
+  if (read_only) {
+    Send(imap::UntaggedStatus("OK", "PERMANENTFLAGS ()", "Read-only mailbox"));
+  } else {
+    Send(imap::UntaggedStatus("OK", absl::StrCat("PERMANENTFLAGS (", defined, " \\*)"),
+                              "Flags permitted"));
+  }
   Send(imap::Untagged(absl::StrCat(box.count(), " EXISTS")));
   Send(imap::Untagged(absl::StrCat(recent, " RECENT")));
   if (first_unseen != 0) {

@@ -8,7 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/uuid.h"
+#include "services/libs/imap/list_pattern.h"
+#include "services/libs/imap/mutf7.h"
 #include "services/libs/imap/response.h"
+#include "services/libs/imap/sequence_set.h"
 #include "services/libs/rpc/status_map.h"
 
 namespace mail::imap_access {
@@ -197,6 +200,24 @@ asio::awaitable<void> Session::Dispatch(const imap::Command& cmd) {
       {"FETCH", kSelected, true, &Session::CmdFetch},
       {"CLOSE", kSelected, false, &Session::CmdClose},
       {"UNSELECT", kSelected, false, &Session::CmdClose},
+      {"CREATE", kAuth, false, &Session::CmdMailbox},
+      {"DELETE", kAuth, false, &Session::CmdMailbox},
+      {"RENAME", kAuth, false, &Session::CmdMailbox},
+      {"SUBSCRIBE", kAuth, false, &Session::CmdMailbox},
+      {"UNSUBSCRIBE", kAuth, false, &Session::CmdMailbox},
+      {"STATUS", kAuth, false, &Session::CmdStatus},
+      {"NAMESPACE", kAuth, false, &Session::CmdNamespace},
+      {"ID", kAny, false, &Session::CmdId},
+      {"ENABLE", kAuth, false, &Session::CmdEnable},
+      {"STORE", kSelected, true, &Session::CmdStore},
+      {"APPEND", kAuth, false, &Session::CmdAppend},
+      {"EXPUNGE", kSelected, true, &Session::CmdExpunge},
+      {"COPY", kSelected, true, &Session::CmdCopy},
+      {"MOVE", kSelected, true, &Session::CmdCopy},
+      {"SEARCH", kSelected, true, &Session::CmdSearch},
+      {"IDLE", kAuth, false, &Session::CmdIdle},
+      {"GETQUOTA", kAuth, false, &Session::CmdQuota},
+      {"GETQUOTAROOT", kAuth, false, &Session::CmdQuota},
   };
   const Entry* entry = nullptr;
   for (const Entry& e : kCommands) {
@@ -231,6 +252,68 @@ asio::awaitable<void> Session::SyncSelected() {
   // A failed refresh changes nothing: the client sees the news at a later command.
   if (!fresh.ok()) co_return;
   Send(ApplySnapshot(&*selected_, *fresh));
+}
+
+std::optional<std::string> Session::MailboxArg(const imap::Command& cmd, const imap::Arg& arg) {
+  if (!arg.IsAstring()) {
+    Tagged(cmd, "BAD", "", "Invalid mailbox name");
+    return std::nullopt;
+  }
+  if (utf8_) return imap::CanonicalMailboxName(arg.value);
+  absl::StatusOr<std::string> decoded = imap::DecodeMutf7(arg.value);
+  if (!decoded.ok()) {
+    Tagged(cmd, "BAD", "", "Invalid modified UTF-7 mailbox name");
+    return std::nullopt;
+  }
+  return imap::CanonicalMailboxName(*decoded);
+}
+
+std::string Session::WireName(const std::string& utf8) const {
+  return utf8_ ? utf8 : imap::EncodeMutf7(utf8);
+}
+
+bool Session::ResolveSet(const imap::Command& cmd, const imap::Arg& arg,
+                         std::vector<uint32_t>* indexes) {
+  if (!arg.IsAtom()) {
+    Tagged(cmd, "BAD", "", "Invalid sequence set");
+    return false;
+  }
+  absl::StatusOr<imap::SequenceSet> set = imap::SequenceSet::Parse(arg.value);
+  if (!set.ok()) {
+    Tagged(cmd, "BAD", "", std::string(set.status().message()));
+    return false;
+  }
+  const SelectedMailbox& box = *selected_;
+  if (!cmd.uid && (set->max_explicit() > box.count() || (set->has_star() && box.count() == 0))) {
+    Tagged(cmd, "BAD", "", "Invalid message sequence number");
+    return false;
+  }
+  const uint32_t star = cmd.uid ? box.max_uid() : box.count();
+  for (uint32_t i = 0; i < box.count(); ++i) {
+    if (set->Contains(cmd.uid ? box.messages[i].uid() : i + 1, star)) indexes->push_back(i);
+  }
+  return true;
+}
+
+void Session::MailboxError(const imap::Command& cmd, std::string_view what,
+                           const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+      Tagged(cmd, "NO", "NONEXISTENT", "Mailbox does not exist");
+      return;
+    case absl::StatusCode::kAlreadyExists:
+      Tagged(cmd, "NO", "ALREADYEXISTS", "Mailbox already exists");
+      return;
+    case absl::StatusCode::kResourceExhausted:
+      Tagged(cmd, "NO", "OVERQUOTA", "Quota exceeded");
+      return;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+      Tagged(cmd, "NO", "CANNOT", std::string(status.message()));
+      return;
+    default:
+      BackendError(cmd, what, status);
+  }
 }
 
 }  // namespace mail::imap_access

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "services/imap-access/config.h"
@@ -69,6 +70,21 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> CmdList(const imap::Command& cmd);    // LIST and LSUB
   asio::awaitable<void> CmdFetch(const imap::Command& cmd);   // FETCH and UID FETCH
   asio::awaitable<void> CmdClose(const imap::Command& cmd);   // CLOSE and UNSELECT
+  // CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE (cmd_mailbox.cc).
+  asio::awaitable<void> CmdMailbox(const imap::Command& cmd);
+  asio::awaitable<void> CmdStatus(const imap::Command& cmd);
+  asio::awaitable<void> CmdNamespace(const imap::Command& cmd);
+  asio::awaitable<void> CmdId(const imap::Command& cmd);
+  asio::awaitable<void> CmdEnable(const imap::Command& cmd);
+  asio::awaitable<void> CmdStore(const imap::Command& cmd);  // STORE and UID STORE
+  asio::awaitable<void> CmdAppend(const imap::Command& cmd);
+  asio::awaitable<void> CmdExpunge(const imap::Command& cmd);  // EXPUNGE, UID EXPUNGE
+  asio::awaitable<void> CmdCopy(const imap::Command& cmd);     // COPY, MOVE, UID forms
+  asio::awaitable<void> CmdSearch(const imap::Command& cmd);   // SEARCH, UID SEARCH
+  asio::awaitable<void> CmdIdle(const imap::Command& cmd);
+  asio::awaitable<void> CmdQuota(const imap::Command& cmd);  // GETQUOTA, GETQUOTAROOT
+  // Called on the strand when mailbox-store reports a change during IDLE.
+  void MailboxChanged();
 
   // Shared by LOGIN and AUTHENTICATE (cmd_login.cc): checks the password, replies.
   asio::awaitable<void> Login(const imap::Command& cmd, const std::string& user,
@@ -78,6 +94,19 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string Capabilities() const;
   // Re-reads the selected mailbox and queues what changed (selected.h).
   asio::awaitable<void> SyncSelected();
+
+  // The UTF-8 mailbox name an argument names: modified UTF-7 decoded (RFC 3501
+  // §5.1.3) unless UTF8=ACCEPT is enabled, INBOX canonical. nullopt (after a tagged
+  // BAD) when it is not a mailbox name.
+  std::optional<std::string> MailboxArg(const imap::Command& cmd, const imap::Arg& arg);
+  // A mailbox name as the client reads it: modified UTF-7 for IMAP4rev1 clients.
+  std::string WireName(const std::string& utf8) const;
+  // The snapshot indexes a sequence set (or UID set for UID commands) names; false
+  // after a tagged BAD for a malformed set or a sequence number past the end.
+  bool ResolveSet(const imap::Command& cmd, const imap::Arg& arg, std::vector<uint32_t>* indexes);
+  // "tag NO [CODE] ..." for a failed mailbox call: NONEXISTENT, ALREADYEXISTS,
+  // OVERQUOTA and CANNOT with the store's reason; other codes as BackendError.
+  void MailboxError(const imap::Command& cmd, std::string_view what, const absl::Status& status);
 
   // Queues untagged data or a tagged status. BAD responses count towards
   // max_bad_commands; any other tagged response resets the count.
@@ -106,6 +135,12 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = kNotAuthenticated;
   std::string account_;
   std::optional<SelectedMailbox> selected_;
+  // ENABLE UTF8=ACCEPT (RFC 6855): mailbox names travel as UTF-8, not modified UTF-7.
+  bool utf8_ = false;
+  // IDLE: a WatchMailbox change arrived (set on the strand); reading_idle_ while IDLE
+  // waits for DONE, so a change can interrupt that read.
+  bool change_pending_ = false;
+  bool reading_idle_ = false;
 };
 
 }  // namespace mail::imap_access

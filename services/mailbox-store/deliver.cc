@@ -11,6 +11,7 @@
 #include "services/libs/base/log.h"
 #include "services/libs/base/status_macros.h"
 #include "services/libs/base/uuid.h"
+#include "services/libs/mail/bodystructure.h"
 #include "services/mailbox-store/lookup.h"
 #include "services/mailbox-store/mailbox_service.h"
 
@@ -55,8 +56,8 @@ v1::DeliveryStatus Combine(const std::vector<v1::DeliveryStatus>& outcomes) {
 class Delivery {
  public:
   Delivery(pg::Connection& conn, const v1::Envelope& envelope, const std::string& body,
-           const std::string& sha256)
-      : conn_(conn), envelope_(envelope), body_(body), sha256_(sha256) {}
+           const std::string& sha256, const mime::MessageStructure& structure)
+      : conn_(conn), envelope_(envelope), body_(body), sha256_(sha256), structure_(structure) {}
 
   absl::Status Run(v1::DeliverResponse* response) {
     const std::string& txid = envelope_.transaction_id();
@@ -135,9 +136,13 @@ class Delivery {
     const std::string& txid = envelope_.transaction_id();
     MAIL_RETURN_IF_ERROR(
         conn_
-            .Exec("INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, size, "
-                  "modseq, transaction_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                  {mailbox_id, uid, account.id, blob_id, size, modseq, txid})
+            .Exec(
+                "INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, size, "
+                "modseq, transaction_id, envelope, bodystructure, body_form, parts) VALUES "
+                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                {mailbox_id, uid, account.id, blob_id, size, modseq, txid,
+                 pg::Param::Bytes(structure_.envelope), pg::Param::Bytes(structure_.bodystructure),
+                 pg::Param::Bytes(structure_.body), pg::Param::Bytes(structure_.parts)})
             .status());
     MAIL_RETURN_IF_ERROR(
         conn_
@@ -194,6 +199,7 @@ class Delivery {
   const v1::Envelope& envelope_;
   const std::string& body_;
   const std::string& sha256_;
+  const mime::MessageStructure& structure_;
   int64_t blob_id_ = 0;
 };
 
@@ -229,10 +235,13 @@ absl::Status MailboxServiceImpl::DoDeliver(grpc::ServerReader<v1::DeliverRequest
     body += request.chunk().data();
   }
   const std::string sha256 = Sha256(body);
+  // Parsed once per Deliver call, whatever the number of recipients, outside the
+  // transaction so a retried transaction does not parse again.
+  const mime::MessageStructure structure = mime::ComputeStructure(body);
 
   MAIL_RETURN_IF_ERROR(pg::InTransaction(pool_, [&](pg::Connection& conn) -> absl::Status {
     response->clear_results();  // a retried transaction starts over
-    Delivery delivery(conn, envelope, body, sha256);
+    Delivery delivery(conn, envelope, body, sha256, structure);
     return delivery.Run(response);
   }));
   for (const v1::RecipientResult& r : response->results()) {

@@ -10,7 +10,9 @@
 #include "services/libs/base/log.h"
 #include "services/libs/base/status_macros.h"
 #include "services/mailbox-store/address.h"
+#include "services/mailbox-store/imap_common.h"
 #include "services/mailbox-store/lookup.h"
+#include "services/mailbox-store/message_structure.h"
 #include "services/mailbox-store/password.h"
 
 namespace mail::mailbox_store {
@@ -207,12 +209,21 @@ absl::Status MailboxServiceImpl::DoListMailboxes(const v1::ListMailboxesRequest&
                                                  v1::ListMailboxesResponse* resp) {
   MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_.Acquire());
   MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(*conn, req.account()));
+  // with_status (IMAP STATUS) also counts unseen messages and sizes: a heap scan.
   MAIL_ASSIGN_OR_RETURN(
       pg::Result r,
-      conn->Exec("SELECT b.name, coalesce(b.special_use, ''), b.uidvalidity, b.uidnext, "
-                 "(SELECT count(*) FROM mailstore.messages m WHERE m.account_id = $1 AND "
-                 "m.mailbox_id = b.id), b.subscribed FROM mailstore.mailboxes b "
-                 "WHERE b.account_id = $1 ORDER BY b.name <> 'INBOX', b.name",
+      conn->Exec(req.with_status()
+                     ? "SELECT b.name, coalesce(b.special_use, ''), b.uidvalidity, b.uidnext, "
+                       "s.n, b.subscribed, s.unseen, s.size, b.highest_modseq FROM "
+                       "mailstore.mailboxes b LEFT JOIN LATERAL (SELECT count(*) AS n, count(*) "
+                       "FILTER (WHERE NOT m.flags @> '{\\\\Seen}') AS unseen, "
+                       "coalesce(sum(m.size), 0) AS size FROM mailstore.messages m WHERE "
+                       "m.account_id = $1 AND m.mailbox_id = b.id) s ON true WHERE b.account_id "
+                       "= $1 ORDER BY b.name <> 'INBOX', b.name"
+                     : "SELECT b.name, coalesce(b.special_use, ''), b.uidvalidity, b.uidnext, "
+                       "(SELECT count(*) FROM mailstore.messages m WHERE m.account_id = $1 AND "
+                       "m.mailbox_id = b.id), b.subscribed FROM mailstore.mailboxes b "
+                       "WHERE b.account_id = $1 ORDER BY b.name <> 'INBOX', b.name",
                  {account.id}));
   for (int i = 0; i < r.rows(); ++i) {
     v1::Mailbox* m = resp->add_mailboxes();
@@ -222,6 +233,11 @@ absl::Status MailboxServiceImpl::DoListMailboxes(const v1::ListMailboxesRequest&
     m->set_uidnext(static_cast<uint32_t>(r.GetInt(i, 3)));
     m->set_messages(static_cast<uint32_t>(r.GetInt(i, 4)));
     m->set_subscribed(r.GetBool(i, 5));
+    if (req.with_status()) {
+      m->set_unseen(static_cast<uint32_t>(r.GetInt(i, 6)));
+      m->set_size(static_cast<uint64_t>(r.GetInt(i, 7)));
+      m->set_highest_modseq(static_cast<uint64_t>(r.GetInt(i, 8)));
+    }
   }
   return absl::OkStatus();
 }
@@ -238,8 +254,10 @@ absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& r
       pg::Result r,
       conn->Exec("SELECT uid, size, extract(epoch FROM internal_date)::bigint, "
                  "array_to_string(flags || keywords, ' '), modseq FROM mailstore.messages "
-                 "WHERE account_id = $1 AND mailbox_id = $2 ORDER BY uid",
-                 {account.id, mailbox.id}));
+                 "WHERE account_id = $1 AND mailbox_id = $2 AND (cardinality($3::bigint[]) = 0 "
+                 "OR uid = ANY($3::bigint[])) ORDER BY uid",
+                 {account.id, mailbox.id,
+                  IntArray(std::vector<uint32_t>(req.uids().begin(), req.uids().end()))}));
   for (int i = 0; i < r.rows(); ++i) {
     v1::MessageInfo* m = resp->add_messages();
     m->set_uid(static_cast<uint32_t>(r.GetInt(i, 0)));
@@ -251,6 +269,9 @@ absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& r
       m->add_flags(std::string(f));
     }
     m->set_modseq(static_cast<uint64_t>(r.GetInt(i, 4)));
+  }
+  if (req.with_structure()) {
+    MAIL_RETURN_IF_ERROR(FillStructures(*conn, account.id, mailbox.id, resp));
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #define MAILSUITE_SERVICES_MAILBOX_STORE_MAILBOX_SERVICE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -29,7 +30,17 @@ inline constexpr char kChangeChannel[] = "mailstore_changes";
 // FetchBody sends the body in chunks of this size.
 inline constexpr int64_t kBodyChunkSize = 1 << 20;
 
-class MailboxServiceImpl final : public v1::MailboxService::Service {
+class MaildropLocks;  // maildrop_lock.cc
+std::shared_ptr<MaildropLocks> NewMaildropLocks(pg::Pool& pool);
+
+// HoldMaildropLock is a callback-API method (a stream held open for a whole POP3
+// session must not occupy a thread); the others use the synchronous API.
+class ChangeWatcher;  // watch.cc
+std::shared_ptr<ChangeWatcher> NewChangeWatcher(pg::Pool& pool);
+
+class MailboxServiceImpl final
+    : public v1::MailboxService::WithCallbackMethod_HoldMaildropLock<
+          v1::MailboxService::WithCallbackMethod_WatchMailbox<v1::MailboxService::Service>> {
  public:
   // Computes a dummy hash (≈0.1 s) so unknown users cost as much as known ones.
   MailboxServiceImpl(pg::Pool& pool, StoreMetrics& metrics, MailboxServiceConfig config);
@@ -51,6 +62,30 @@ class MailboxServiceImpl final : public v1::MailboxService::Service {
                          grpc::ServerWriter<v1::FetchBodyResponse>* writer) override;
   grpc::Status ExpungeMessages(grpc::ServerContext*, const v1::ExpungeMessagesRequest* request,
                                v1::ExpungeMessagesResponse* response) override;
+  // IMAP (issue 5): mailboxes.cc, flags.cc, append.cc, copy_move.cc.
+  grpc::Status CreateMailbox(grpc::ServerContext*, const v1::CreateMailboxRequest* request,
+                             v1::CreateMailboxResponse* response) override;
+  grpc::Status DeleteMailbox(grpc::ServerContext*, const v1::DeleteMailboxRequest* request,
+                             v1::DeleteMailboxResponse* response) override;
+  grpc::Status RenameMailbox(grpc::ServerContext*, const v1::RenameMailboxRequest* request,
+                             v1::RenameMailboxResponse* response) override;
+  grpc::Status SetSubscription(grpc::ServerContext*, const v1::SetSubscriptionRequest* request,
+                               v1::SetSubscriptionResponse* response) override;
+  grpc::Status GetQuota(grpc::ServerContext*, const v1::GetQuotaRequest* request,
+                        v1::GetQuotaResponse* response) override;
+  grpc::Status StoreFlags(grpc::ServerContext*, const v1::StoreFlagsRequest* request,
+                          v1::StoreFlagsResponse* response) override;
+  grpc::Status AppendMessage(grpc::ServerContext*,
+                             grpc::ServerReader<v1::AppendMessageRequest>* reader,
+                             v1::AppendMessageResponse* response) override;
+  grpc::Status CopyMessages(grpc::ServerContext*, const v1::CopyMessagesRequest* request,
+                            v1::CopyMessagesResponse* response) override;
+  // watch.cc (callback API: an IDLE stream must not hold a thread).
+  grpc::ServerWriteReactor<v1::WatchMailboxResponse>* WatchMailbox(
+      grpc::CallbackServerContext* context, const v1::WatchMailboxRequest* request) override;
+  // maildrop_lock.cc.
+  grpc::ServerWriteReactor<v1::HoldMaildropLockResponse>* HoldMaildropLock(
+      grpc::CallbackServerContext* context, const v1::HoldMaildropLockRequest* request) override;
 
  private:
   absl::Status DoLookupRecipient(const v1::LookupRecipientRequest& request,
@@ -80,6 +115,8 @@ class MailboxServiceImpl final : public v1::MailboxService::Service {
   std::string dummy_hash_;
   absl::Mutex hash_mu_;
   int hashing_ ABSL_GUARDED_BY(hash_mu_) = 0;
+  std::shared_ptr<MaildropLocks> maildrop_locks_ = NewMaildropLocks(pool_);
+  std::shared_ptr<ChangeWatcher> change_watcher_ = NewChangeWatcher(pool_);
 };
 
 }  // namespace mail::mailbox_store

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "services/libs/base/uuid.h"
+#include "services/libs/mail/mime.h"
 #include "services/mailctl/cli.h"
 #include "services/mailctl/commands.h"
 
@@ -115,6 +116,36 @@ int Cli::Message(const Args& args) {
                  absl::StrJoin(m.flags(), " ")});
     }
     table.Print(out_);
+    return kExitOk;
+  }
+  if (sub == "structure" && args.size() == 4) {
+    // The MIME structure mailbox-store parsed at delivery, as IMAP FETCH sends it, and
+    // the part table: one line per part (preorder) with its octet offsets.
+    v1::ListMessagesRequest req;
+    req.set_account(args[1]);
+    req.set_mailbox(args[2]);
+    req.set_with_structure(true);
+    uint32_t uid = 0;
+    if (!ParseUid(args[3], &uid)) return Usage("message structure ADDRESS MAILBOX UID");
+    req.add_uids(uid);
+    v1::ListMessagesResponse resp;
+    grpc::Status s = Mailboxes().ListMessages(Context().get(), req, &resp);
+    if (!s.ok()) return Fail(s, Backend::kMailboxStore);
+    if (resp.messages_size() != 1) return FailText("no message " + args[3] + " in " + args[2]);
+    const v1::MessageInfo& m = resp.messages(0);
+    out_ << "ENVELOPE " << m.envelope() << "\nBODYSTRUCTURE " << m.bodystructure() << "\nBODY "
+         << m.body() << "\n";
+    absl::StatusOr<mime::PartTable> table = mime::DecodePartTable(m.parts());
+    if (!table.ok()) return FailText("bad part table: " + std::string(table.status().message()));
+    Table parts({"PART", "KIND", "HEADER", "BODY", "END", "LINES"});
+    static const char* const kKinds[] = {"leaf", "multipart", "message"};
+    for (size_t i = 0; i < table->parts.size(); ++i) {
+      const mime::PartOffsets& p = table->parts[i];
+      parts.Add({std::to_string(i), kKinds[static_cast<int>(p.kind)],
+                 std::to_string(p.header_begin), std::to_string(p.body_begin),
+                 std::to_string(p.body_end), std::to_string(p.lines)});
+    }
+    parts.Print(out_);
     return kExitOk;
   }
   if (sub == "fetch" && args.size() == 4) {

@@ -37,16 +37,27 @@ Aliases
   alias list [DOMAIN]
   alias remove ADDRESS [TARGET]          without TARGET removes every target
 Outbound queue
-  queue list [--state=STATE] [--limit=N]
+  queue list [--state=STATE] [--limit=N]  STATE: queued, active, deferred, held,
+                                         delivered, failed
+  queue show QUEUE_ID                    envelope, recipients, attempts, headers
+  queue retry|delete|hold|release QUEUE_ID [--recipient=ADDRESS]
+  bounces report [--since=24h]           failures by cause, top failing domains
+  suppression list [--limit=N]
+  suppression add ADDRESS [--reason=TEXT] [--ttl=720h]
+  suppression remove ADDRESS
 Checks and mail
   auth ADDRESS --password-stdin          checks a password as a login would
   lookup ADDRESS                         how an envelope recipient resolves
   mailbox list ADDRESS
   message list ADDRESS [MAILBOX]
   message fetch ADDRESS MAILBOX UID      writes the raw message to stdout
+  message structure ADDRESS MAILBOX UID  the stored ENVELOPE, BODYSTRUCTURE, BODY and parts
   message expunge ADDRESS MAILBOX UID...
   deliver RECIPIENT... [--sender=ADDR] [--transaction_id=UUID] < message
                                          stores a message in local INBOXes
+Operations
+  health ADDRESS [SERVICE]               gRPC health check of any process (its
+                                         --grpc_address); exit 0 when SERVING
   help
 
 Exit status: 0 done, 1 refused by the server, 2 usage error, 3 a server is unreachable.
@@ -67,11 +78,14 @@ int Cli::Run(const Args& args) {
   if (command == "user") return User(rest);
   if (command == "alias") return Alias(rest);
   if (command == "queue") return Queue(rest);
+  if (command == "bounces") return Bounces(rest);
+  if (command == "suppression") return Suppression(rest);
   if (command == "auth") return Auth(rest);
   if (command == "lookup") return Lookup(rest);
   if (command == "mailbox") return Mailbox(rest);
   if (command == "message") return Message(rest);
   if (command == "deliver") return Deliver(rest);
+  if (command == "health") return Health(rest);
   err_ << "mailctl: unknown command \"" << command << "\"; try `mailctl help`\n";
   return kExitUsage;
 }

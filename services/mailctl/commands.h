@@ -27,11 +27,15 @@ struct Options {
   absl::Duration timeout = absl::Seconds(10);
   bool password_stdin = false;
   bool force = false;
-  std::string quota;           // "" = not given
-  std::string transaction_id;  // deliver; "" = a new one
-  std::string sender;          // deliver
-  std::string state;           // queue list
-  uint32_t limit = 100;        // queue list
+  std::string quota;                       // "" = not given
+  std::string transaction_id;              // deliver; "" = a new one
+  std::string sender;                      // deliver
+  std::string state;                       // queue list
+  uint32_t limit = 100;                    // queue list
+  std::string recipient;                   // queue retry|delete|hold|release: one recipient only
+  absl::Duration since = absl::Hours(24);  // bounces report
+  std::string reason;                      // suppression add
+  absl::Duration ttl;                      // suppression add; 0 = the relay's default
 };
 
 // The full usage text (`mailctl help`).
@@ -52,11 +56,14 @@ class Cli {
   int User(const Args& args);
   int Alias(const Args& args);
   int Queue(const Args& args);
+  int Bounces(const Args& args);      // cmd_bounces.cc
+  int Suppression(const Args& args);  // cmd_suppression.cc
   int Auth(const Args& args);
   int Lookup(const Args& args);
   int Mailbox(const Args& args);
   int Message(const Args& args);
   int Deliver(const Args& args);
+  int Health(const Args& args);  // cmd_health.cc
 
   // Prints "mailctl: usage: mailctl <synopsis>" and returns kExitUsage.
   int Usage(const std::string& synopsis);

@@ -22,6 +22,11 @@ ABSL_FLAG(std::string, transaction_id, "", "deliver: transaction id (UUID); defa
 ABSL_FLAG(std::string, sender, "", "deliver: envelope sender; default <>.");
 ABSL_FLAG(std::string, state, "", "queue list: only recipients in this state.");
 ABSL_FLAG(uint32_t, limit, 100, "queue list: at most this many entries.");
+ABSL_FLAG(std::string, recipient, "", "queue retry|delete|hold|release: only this recipient.");
+ABSL_FLAG(absl::Duration, since, absl::Hours(24), "bounces report: the period to report.");
+ABSL_FLAG(std::string, reason, "", "suppression add: a note kept with the entry.");
+ABSL_FLAG(absl::Duration, ttl, absl::ZeroDuration(),
+          "suppression add: how long; 0 = outbound-relay's --suppression_ttl.");
 
 int main(int argc, char** argv) {
   std::vector<std::string> args = mail::base::ParseFlags(argc, argv, mail::mailctl::kUsage);
@@ -40,6 +45,10 @@ int main(int argc, char** argv) {
   options.sender = absl::GetFlag(FLAGS_sender);
   options.state = absl::GetFlag(FLAGS_state);
   options.limit = absl::GetFlag(FLAGS_limit);
+  options.recipient = absl::GetFlag(FLAGS_recipient);
+  options.since = absl::GetFlag(FLAGS_since);
+  options.reason = absl::GetFlag(FLAGS_reason);
+  options.ttl = absl::GetFlag(FLAGS_ttl);
   if (options.timeout <= absl::ZeroDuration()) {
     std::cerr << "mailctl: --timeout must be positive\n";
     return mail::mailctl::kExitUsage;

@@ -1,6 +1,9 @@
-// The delivery side of the relay (Postfix's qmgr + smtp roles): a scheduler coroutine
-// claims due work from the queue under a lease, runs up to `workers` deliveries at once
-// on the io_context (each on its own strand), and records each outcome. Database calls
+// The delivery side of the relay (Postfix's qmgr + smtp + bounce roles): a scheduler
+// coroutine claims due work from the queue under a lease, runs up to `workers` deliveries
+// at once on the io_context (each on its own strand; at most `max_per_destination` per
+// domain), delivers local recipients through mailbox-store and remote ones over SMTP,
+// records each outcome (with its cause and the suppression list), and a DSN coroutine
+// turns failures, requested successes and delays into RFC 3464 reports. Database calls
 // run on a separate thread pool so no io thread blocks. Start/Wake/Stop are thread-safe.
 #ifndef MAILSUITE_SERVICES_OUTBOUND_RELAY_DELIVERY_AGENT_H_
 #define MAILSUITE_SERVICES_OUTBOUND_RELAY_DELIVERY_AGENT_H_
@@ -11,10 +14,15 @@
 #include <asio/strand.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "services/libs/clients/dns_client.h"
+#include "services/libs/clients/mailbox_client.h"
 #include "services/outbound-relay/queue_store.h"
 #include "services/outbound-relay/relay_metrics.h"
 #include "services/outbound-relay/retry_policy.h"
@@ -32,6 +40,18 @@ struct AgentOptions {
   // Addresses tried per delivery before giving up for this attempt (Postfix
   // smtp_mx_address_limit).
   int max_addresses = 5;
+  // Deliveries to one domain in flight at once (Postfix default_destination_concurrency).
+  int max_per_destination = 10;
+  // Local source addresses used in rotation (bind before connect); empty: the kernel's.
+  std::vector<asio::ip::address> source_addresses;
+  SuppressionPolicy suppression;
+  std::string hostname;  // Reporting-MTA, MAILER-DAEMON@hostname
+  // A delay warning goes out once a message is this old and still queued (RFC 3461 §4.1).
+  absl::Duration delay_warning = absl::Hours(4);
+  bool send_dsns = true;
+  // How long a connection stays open after a delivery for the next message to the same
+  // address (0: QUIT after each delivery).
+  absl::Duration connection_cache_time = absl::Seconds(2);
 };
 
 // The recipients' outcomes of one attempt, before the retry policy is applied.
@@ -41,11 +61,17 @@ struct JobOutcome {
   bool tls = false;
 };
 
+// The cause id (services/libs/delivery) of a reply: its own `cause` when the relay set
+// one, else the classification of code, enhanced code and text.
+std::string CauseOf(const SmtpReply& reply);
+
 class DeliveryAgent {
  public:
   // Nothing is owned; all must outlive the agent and the io_context's run.
+  // `mailbox` may be null (local recipients and local bounces then wait).
   DeliveryAgent(asio::io_context& io, asio::thread_pool& db, QueueStore* store,
-                clients::DnsClient* dns, AgentOptions options, const RelayMetrics* metrics);
+                clients::DnsClient* dns, clients::MailboxClient* mailbox, AgentOptions options,
+                const RelayMetrics* metrics);
 
   void Start();
   // Looks for due work now instead of at the next poll (after an Enqueue).
@@ -57,11 +83,20 @@ class DeliveryAgent {
 
   // Delivers one job's message to its domain (DNS, MX hosts, SMTP). Public for tests.
   asio::awaitable<JobOutcome> Attempt(const Job& job, const StoredMessage& message);
+  // Delivers a local job through mailbox-store (idempotent by the message id).
+  asio::awaitable<JobOutcome> DeliverLocal(const Job& job, const StoredMessage& message);
+  // Generates the DSNs that are due now (one pass). Public for tests.
+  asio::awaitable<int> SendDueDsns();
 
  private:
   asio::awaitable<void> Schedule();
   asio::awaitable<void> RefreshDepth();
+  asio::awaitable<void> DsnLoop();
+  asio::awaitable<bool> SendDsn(const DsnWork& work);
   asio::awaitable<void> RunJob(Job job);
+  // Waits for a slot of `domain` (max_per_destination); false when stopping.
+  asio::awaitable<void> AcquireDestination(const std::string& domain);
+  void ReleaseDestination(const std::string& domain);
   template <typename F>
   asio::awaitable<decltype(std::declval<F>()())> OnDb(F fn);
 
@@ -69,6 +104,7 @@ class DeliveryAgent {
   asio::thread_pool& db_;
   QueueStore* const store_;
   clients::DnsClient* const dns_;
+  clients::MailboxClient* const mailbox_;
   const AgentOptions options_;
   const RelayMetrics* const metrics_;
   asio::strand<asio::io_context::executor_type> strand_;  // scheduler state
@@ -77,6 +113,15 @@ class DeliveryAgent {
   std::atomic<bool> scheduler_running_{false};
   std::atomic<bool> wake_pending_{false};
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> dsn_running_{false};
+  std::atomic<unsigned> source_next_{0};
+  static constexpr int kJobStrands = 16;
+  std::vector<asio::strand<asio::io_context::executor_type>> job_strands_;
+  // Null when connection_cache_time is 0. Destroyed with the agent, after the io threads
+  // have stopped (idle connections are closed then).
+  std::unique_ptr<ConnectionPool> pool_;
+  std::mutex destinations_mu_;
+  std::map<std::string, int> destinations_;  // deliveries in flight per domain
 };
 
 }  // namespace mail::outbound_relay

@@ -1,4 +1,5 @@
-// outbound-relay: the outbound queue. Serves RelayService over gRPC (Enqueue, ListQueue),
+// outbound-relay: the outbound queue. Serves RelayService over gRPC (Enqueue, queue control,
+// suppression list, bounce report), delivers local recipients through mailbox-store,
 // keeps the queue in PostgreSQL schema relay, and delivers to remote MX hosts over SMTP.
 // Flags are defined here and nowhere else.
 #include <unistd.h>
@@ -12,11 +13,13 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "services/libs/base/flags.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/signals.h"
 #include "services/libs/clients/dns_client.h"
+#include "services/libs/clients/mailbox_client.h"
 #include "services/libs/metrics/metrics.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/pg/migrate.h"
@@ -32,7 +35,7 @@ ABSL_FLAG(std::string, metrics_address, "127.0.0.1:9102", "Address of the /metri
 ABSL_FLAG(std::string, log_level, "info", "Lowest log level written: debug, info, warning, error.");
 ABSL_FLAG(std::string, dns_resolver, "127.0.0.1:50053", "gRPC target of dns-resolver.");
 ABSL_FLAG(std::string, mailbox_store, "127.0.0.1:50051",
-          "gRPC target of mailbox-store (where bounces to local senders will go).");
+          "gRPC target of mailbox-store (local recipients and bounces to local senders).");
 ABSL_FLAG(int, remote_smtp_port, 25, "TCP port of remote MX hosts (tests and private networks).");
 ABSL_FLAG(std::string, hostname, "", "Name sent in EHLO; empty uses the system host name.");
 ABSL_FLAG(int, workers, 8, "Deliveries (one message to one domain) in flight at once.");
@@ -52,6 +55,20 @@ ABSL_FLAG(int64_t, max_message_size, 64 << 20, "Largest message Enqueue accepts,
 ABSL_FLAG(int, pg_pool_size, 8, "PostgreSQL connections (settings from PG* variables).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "On SIGTERM, how long deliveries in flight may take to finish.");
+ABSL_FLAG(int, max_per_destination, 10, "Deliveries to one domain in flight at once.");
+ABSL_FLAG(std::string, source_addresses, "",
+          "Comma-separated local IP addresses to send from, used in rotation (bind before "
+          "connect); empty lets the kernel choose.");
+ABSL_FLAG(absl::Duration, delay_warning, absl::Hours(4),
+          "Send a delay DSN (once) when a message is still queued after this long.");
+ABSL_FLAG(int, suppress_after_soft_failures, 5,
+          "Consecutive temporary failures of an address that suppress it.");
+ABSL_FLAG(absl::Duration, suppression_ttl, absl::Hours(24 * 30),
+          "How long an address stays suppressed after a hard failure or repeated soft ones.");
+ABSL_FLAG(bool, send_dsns, true, "Generate delivery status notifications (bounces).");
+ABSL_FLAG(absl::Duration, connection_cache_time, absl::Seconds(2),
+          "Keep a connection open this long after a delivery for the next message to the same "
+          "address; 0 disables.");
 
 namespace mail::outbound_relay {
 namespace migrations {
@@ -110,6 +127,31 @@ int Run(int argc, char** argv) {
   options.smtp.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   options.smtp.command_timeout = absl::GetFlag(FLAGS_command_timeout);
   options.smtp.tls = net::NewClientTlsContext();
+  options.max_per_destination = absl::GetFlag(FLAGS_max_per_destination);
+  options.delay_warning = absl::GetFlag(FLAGS_delay_warning);
+  options.suppression.soft_limit = absl::GetFlag(FLAGS_suppress_after_soft_failures);
+  options.suppression.ttl = absl::GetFlag(FLAGS_suppression_ttl);
+  options.send_dsns = absl::GetFlag(FLAGS_send_dsns);
+  options.connection_cache_time = absl::GetFlag(FLAGS_connection_cache_time);
+  options.hostname = options.smtp.helo_name;
+  for (absl::string_view part :
+       absl::StrSplit(absl::GetFlag(FLAGS_source_addresses), ',', absl::SkipWhitespace())) {
+    std::error_code ec;
+    asio::ip::address address = asio::ip::make_address(std::string(part), ec);
+    if (ec) {
+      base::LogError("bad --source_addresses", {{"address", std::string(part)}});
+      return 2;
+    }
+    options.source_addresses.push_back(address);
+  }
+  if (options.max_per_destination <= 0 || options.suppression.soft_limit <= 0 ||
+      options.suppression.ttl <= absl::ZeroDuration() ||
+      options.delay_warning <= absl::ZeroDuration()) {
+    base::LogError(
+        "bad flags: --max_per_destination and --suppress_after_soft_failures must be positive, "
+        "--suppression_ttl and --delay_warning positive durations");
+    return 2;
+  }
   const int pool_size = absl::GetFlag(FLAGS_pg_pool_size);
   const int64_t max_size = absl::GetFlag(FLAGS_max_message_size);
   if (options.workers <= 0 || pool_size <= 0 || max_size <= 0 || options.smtp.port <= 0 ||
@@ -138,12 +180,15 @@ int Run(int argc, char** argv) {
   PgQueueStore store(&pool);
   std::unique_ptr<clients::DnsClient> dns =
       clients::NewGrpcDnsClient(absl::GetFlag(FLAGS_dns_resolver));
+  std::unique_ptr<clients::MailboxClient> mailbox =
+      clients::NewGrpcMailboxClient(absl::GetFlag(FLAGS_mailbox_store));
 
   asio::io_context io;
   asio::thread_pool db(static_cast<size_t>(pool_size));
-  DeliveryAgent agent(io, db, &store, dns.get(), options, &relay_metrics);
-  RelayServiceImpl service(&store, &relay_metrics, static_cast<uint64_t>(max_size),
-                           [&agent] { agent.Wake(); });
+  DeliveryAgent agent(io, db, &store, dns.get(), mailbox.get(), options, &relay_metrics);
+  RelayServiceImpl service(
+      &store, &relay_metrics, static_cast<uint64_t>(max_size), [&agent] { agent.Wake(); },
+      options.suppression.ttl);
 
   auto work = asio::make_work_guard(io);
   std::vector<std::thread> io_threads;

@@ -1,5 +1,6 @@
 // The outbound queue's storage (schema relay): enqueue, claim due work under a lease,
-// record attempt outcomes, list. QueueStore is the role; PgQueueStore keeps it in
+// record attempt outcomes (and the suppression list with them), DSN bookkeeping, queue
+// control and reports. QueueStore is the role; PgQueueStore keeps it in
 // PostgreSQL. Methods block on the database and are thread-safe (each borrows a
 // pooled connection); call them from gRPC handler threads or the relay's DB threads.
 #ifndef MAILSUITE_SERVICES_OUTBOUND_RELAY_QUEUE_STORE_H_
@@ -7,6 +8,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,11 +33,18 @@ struct ClaimedRecipient {
   int attempts = 0;  // attempts before this one
 };
 
+// Suppression of addresses that keep failing (README: SUPPRESSION).
+struct SuppressionPolicy {
+  int soft_limit = 5;  // consecutive soft failures that suppress
+  absl::Duration ttl = absl::Hours(24 * 30);
+};
+
 // One unit of delivery work: the recipients of one message at one domain, leased to
 // this relay until `lease_until`.
 struct Job {
   std::string message_id;
   std::string domain;
+  bool local = false;  // deliver through mailbox-store, not SMTP
   absl::Time created_at;
   std::vector<ClaimedRecipient> recipients;
 };
@@ -45,12 +55,36 @@ struct StoredMessage {
   bool smtputf8 = false;
 };
 
+// What a DSN reports for one recipient.
+struct DsnRecipient {
+  int64_t id = 0;
+  std::string address, orcpt;
+  std::string state;  // delivered, failed, queued (delay warning)
+  std::string cause, last_reply, last_mta;
+  int attempts = 0;
+  absl::Time updated_at;
+};
+
+// One DSN to generate: for one message, its recipients to report in one go.
+struct DsnWork {
+  std::string message_id;
+  std::string sender, envelope_id, ret;
+  absl::Time created_at;
+  std::string body;
+  bool delay = false;  // a delay warning (else failures and successes)
+  std::vector<DsnRecipient> recipients;
+};
+
 // What one attempt did for one recipient, and the recipient's new state.
 struct AttemptRecord {
   int64_t recipient_id = 0;
   Disposition outcome = Disposition::kDeferred;  // of this attempt
   Decision decision;                             // the recipient's next state
-  SmtpReply reply;  // the reply (or synthesized reason) behind the outcome
+  SmtpReply reply;    // the reply (or synthesized reason) behind the outcome
+  std::string cause;  // services/libs/delivery cause id
+  // How this outcome counts for suppression: a hard failure of the address (unknown
+  // mailbox, no such domain...), a soft failure, or neither (a success clears).
+  enum class Suppress { kNone, kHard, kSoft, kClear } suppress = Suppress::kNone;
   std::string mx_host, ip;
   bool tls = false;
   absl::Duration duration;
@@ -67,12 +101,41 @@ class QueueStore {
   virtual absl::StatusOr<std::vector<Job>> Claim(int max_jobs, absl::Duration lease) = 0;
   virtual absl::StatusOr<StoredMessage> LoadMessage(const std::string& message_id) = 0;
   // Writes the attempts and the recipients' new states, and drops their leases.
-  virtual absl::Status Record(const std::vector<AttemptRecord>& records) = 0;
+  virtual absl::Status Record(const std::vector<AttemptRecord>& records,
+                              const SuppressionPolicy& policy) = 0;
+  // The addresses (lower-cased) among `addresses` that are suppressed now for mail
+  // queued at `queued_at` (mail queued before the suppression began is still tried).
+  virtual absl::StatusOr<std::set<std::string>> Suppressed(
+      const std::vector<std::string>& addresses, absl::Time queued_at) = 0;
+  // Messages with recipients whose DSN is due (failed or NOTIFY=SUCCESS delivered, not
+  // reported, no sibling in flight), then delay warnings due after `delay_warning`.
+  virtual absl::StatusOr<std::vector<DsnWork>> DsnDue(int max_messages,
+                                                      absl::Duration delay_warning) = 0;
+  // In one transaction: marks the work's recipients reported and queues the DSN
+  // (`envelope`, `body`) as a new message. False when another relay reported them first.
+  virtual absl::StatusOr<bool> CommitDsn(const DsnWork& work, const v1::Envelope& envelope,
+                                         const std::string& body) = 0;
   // `state`: "" (everything still queued), queued, active, deferred, delivered, failed.
   virtual absl::StatusOr<std::vector<v1::QueueEntry>> List(const std::string& state, int limit) = 0;
   // Recipients per state: queued (due or waiting, never tried), deferred, active
   // (leased), failed. Delivered recipients are not counted.
   virtual absl::StatusOr<std::map<std::string, int64_t>> Depth() = 0;
+
+  // Queue control (mailctl). `op`: retry, delete, hold, release. Returns recipients changed.
+  virtual absl::StatusOr<int> Control(const std::string& op, const std::string& queue_id,
+                                      const std::string& recipient) = 0;
+  virtual absl::StatusOr<v1::ShowMessageResponse> Show(const std::string& queue_id) = 0;
+  // Suppression list.
+  virtual absl::StatusOr<std::optional<v1::Suppression>> GetSuppression(
+      const std::string& address) = 0;
+  virtual absl::StatusOr<std::vector<v1::Suppression>> ListSuppressions(int limit) = 0;
+  virtual absl::StatusOr<v1::Suppression> AddSuppression(const std::string& address,
+                                                         const std::string& reason,
+                                                         absl::Duration ttl) = 0;
+  virtual absl::StatusOr<bool> RemoveSuppression(const std::string& address) = 0;
+  virtual absl::StatusOr<v1::BounceReportResponse> Report(absl::Time since, int top_domains) = 0;
+  // Active suppressions (metrics).
+  virtual absl::StatusOr<int64_t> SuppressionCount() = 0;
 };
 
 class PgQueueStore final : public QueueStore {
@@ -83,9 +146,28 @@ class PgQueueStore final : public QueueStore {
                                         const std::string& body) override;
   absl::StatusOr<std::vector<Job>> Claim(int max_jobs, absl::Duration lease) override;
   absl::StatusOr<StoredMessage> LoadMessage(const std::string& message_id) override;
-  absl::Status Record(const std::vector<AttemptRecord>& records) override;
+  absl::Status Record(const std::vector<AttemptRecord>& records,
+                      const SuppressionPolicy& policy) override;
+  absl::StatusOr<std::set<std::string>> Suppressed(const std::vector<std::string>& addresses,
+                                                   absl::Time queued_at) override;
+  absl::StatusOr<std::vector<DsnWork>> DsnDue(int max_messages,
+                                              absl::Duration delay_warning) override;
+  absl::StatusOr<bool> CommitDsn(const DsnWork& work, const v1::Envelope& envelope,
+                                 const std::string& body) override;
   absl::StatusOr<std::vector<v1::QueueEntry>> List(const std::string& state, int limit) override;
   absl::StatusOr<std::map<std::string, int64_t>> Depth() override;
+  absl::StatusOr<int> Control(const std::string& op, const std::string& queue_id,
+                              const std::string& recipient) override;
+  absl::StatusOr<v1::ShowMessageResponse> Show(const std::string& queue_id) override;
+  absl::StatusOr<std::optional<v1::Suppression>> GetSuppression(
+      const std::string& address) override;
+  absl::StatusOr<std::vector<v1::Suppression>> ListSuppressions(int limit) override;
+  absl::StatusOr<v1::Suppression> AddSuppression(const std::string& address,
+                                                 const std::string& reason,
+                                                 absl::Duration ttl) override;
+  absl::StatusOr<bool> RemoveSuppression(const std::string& address) override;
+  absl::StatusOr<v1::BounceReportResponse> Report(absl::Time since, int top_domains) override;
+  absl::StatusOr<int64_t> SuppressionCount() override;
 
  private:
   pg::Pool* const pool_;
@@ -95,6 +177,8 @@ class PgQueueStore final : public QueueStore {
 std::string DomainOf(const std::string& address);
 // RFC 3461 NOTIFY as stored: "NEVER" or a comma list of SUCCESS, FAILURE, DELAY.
 std::string NotifyText(const v1::EnvelopeRecipient& recipient);
+// The header section of a message (up to and including the empty line), at most 64 KiB.
+std::string HeaderSection(const std::string& body);
 
 }  // namespace mail::outbound_relay
 

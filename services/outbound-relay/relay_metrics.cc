@@ -11,16 +11,13 @@ RelayMetrics RelayMetrics::Build(prometheus::Registry& registry) {
                                           "Enqueue calls, by whether they stored a new message.");
   m.enqueued = &enqueued.Add({{"duplicate", "false"}});
   m.duplicates = &enqueued.Add({{"duplicate", "true"}});
-  auto& deliveries =
-      metrics::CounterFamily(registry, "mailsuite_outbound_relay_deliveries_total",
-                             "Recipient delivery attempts, by outcome (delivered, deferred, "
-                             "failed).");
-  for (Disposition d : {Disposition::kDelivered, Disposition::kDeferred, Disposition::kFailed}) {
-    m.deliveries[d] = &deliveries.Add({{"outcome", std::string(DispositionName(d))}});
-  }
+  m.deliveries = &metrics::CounterFamily(
+      registry, "mailsuite_outbound_relay_deliveries_total",
+      "Recipient delivery attempts, by outcome (delivered, deferred, failed) and cause "
+      "(services/libs/delivery).");
   auto& depth = metrics::GaugeFamily(registry, "mailsuite_outbound_relay_queue_depth",
                                      "Recipients in the queue, by state (refreshed periodically).");
-  for (const char* state : {"queued", "active", "deferred", "failed"}) {
+  for (const char* state : {"queued", "active", "deferred", "failed", "held"}) {
     m.depth[state] = &depth.Add({{"state", state}});
   }
   m.attempt_latency =
@@ -33,6 +30,20 @@ RelayMetrics RelayMetrics::Build(prometheus::Registry& registry) {
                                           "SMTP sessions that reached MAIL FROM, by TLS use.");
   m.sessions_tls[true] = &sessions.Add({{"tls", "true"}});
   m.sessions_tls[false] = &sessions.Add({{"tls", "false"}});
+  auto& tls = metrics::CounterFamily(registry, "mailsuite_outbound_relay_delivered_tls_total",
+                                     "Recipients delivered over SMTP, by whether TLS was used.");
+  m.delivered_tls[true] = &tls.Add({{"tls", "true"}});
+  m.delivered_tls[false] = &tls.Add({{"tls", "false"}});
+  m.bounces = &metrics::CounterFamily(registry, "mailsuite_outbound_relay_dsns_total",
+                                      "DSNs generated, by kind (failure, delay, success).");
+  for (const char* kind : {"failure", "delay", "success"}) m.bounces->Add({{"kind", kind}});
+  m.suppressed = &metrics::GaugeFamily(registry, "mailsuite_outbound_relay_suppressed_addresses",
+                                       "Addresses suppressed now (refreshed periodically).")
+                      .Add({});
+  m.suppressed_recipients =
+      &metrics::CounterFamily(registry, "mailsuite_outbound_relay_suppressed_recipients_total",
+                              "Recipients failed at once because their address is suppressed.")
+           .Add({});
   return m;
 }
 

@@ -20,15 +20,31 @@ namespace mail::outbound_relay {
 struct RelayMetrics {
   prometheus::Counter* enqueued = nullptr;
   prometheus::Counter* duplicates = nullptr;
-  std::map<Disposition, prometheus::Counter*> deliveries;
-  std::map<std::string, prometheus::Gauge*> depth;  // queued, active, deferred, failed
+  // deliveries_total{outcome, cause}: children created on first use.
+  prometheus::Family<prometheus::Counter>* deliveries = nullptr;
+  std::map<std::string, prometheus::Gauge*> depth;  // queued, active, deferred, failed, held
   prometheus::Histogram* attempt_latency = nullptr;
-  std::map<bool, prometheus::Counter*> sessions_tls;  // SMTP sessions by TLS use
+  std::map<bool, prometheus::Counter*> sessions_tls;           // SMTP sessions by TLS use
+  std::map<bool, prometheus::Counter*> delivered_tls;          // delivered recipients by TLS use
+  prometheus::Family<prometheus::Counter>* bounces = nullptr;  // {kind}
+  prometheus::Gauge* suppressed = nullptr;                     // addresses suppressed now
+  prometheus::Counter* suppressed_recipients = nullptr;        // not attempted: suppressed
 
   static RelayMetrics Build(prometheus::Registry& registry);
 
-  void Delivery(Disposition d) const {
-    if (auto it = deliveries.find(d); it != deliveries.end()) it->second->Increment();
+  void Delivery(Disposition d, const std::string& cause) const {
+    if (deliveries) {
+      deliveries->Add({{"outcome", std::string(DispositionName(d))}, {"cause", cause}}).Increment();
+    }
+  }
+  void DeliveredTls(bool tls) const {
+    if (auto it = delivered_tls.find(tls); it != delivered_tls.end()) it->second->Increment();
+  }
+  void Bounce(const std::string& kind) const {
+    if (bounces) bounces->Add({{"kind", kind}}).Increment();
+  }
+  void SuppressedRecipient() const {
+    if (suppressed_recipients) suppressed_recipients->Increment();
   }
   void Attempt(absl::Duration latency) const {
     if (attempt_latency) attempt_latency->Observe(absl::ToDoubleSeconds(latency));

@@ -1,6 +1,7 @@
 // RelayService handlers; see relay_service.h.
 #include "services/outbound-relay/relay_service.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/uuid.h"
@@ -88,6 +89,102 @@ grpc::Status RelayServiceImpl::ListQueue(grpc::ServerContext* ctx,
   auto entries = store_->List(request->state(), static_cast<int>(request->limit()));
   if (!entries.ok()) return rpc::ToGrpcStatus(entries.status());
   for (auto& e : *entries) *response->add_entries() = std::move(e);
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::ShowMessage(grpc::ServerContext*,
+                                           const v1::ShowMessageRequest* request,
+                                           v1::ShowMessageResponse* response) {
+  auto shown = store_->Show(absl::AsciiStrToLower(request->queue_id()));
+  if (!shown.ok()) return rpc::ToGrpcStatus(shown.status());
+  *response = std::move(*shown);
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::Control(const std::string& op,
+                                       const v1::QueueControlRequest& request,
+                                       v1::QueueControlResponse* response) {
+  auto affected =
+      store_->Control(op, absl::AsciiStrToLower(request.queue_id()), request.recipient());
+  if (!affected.ok()) return rpc::ToGrpcStatus(affected.status());
+  response->set_affected(static_cast<uint32_t>(*affected));
+  base::LogInfo("queue control", {{"op", op},
+                                  {"queue_id", request.queue_id()},
+                                  {"recipient", request.recipient()},
+                                  {"affected", std::to_string(*affected)}});
+  if ((op == "retry" || op == "release") && *affected > 0 && on_enqueued_) on_enqueued_();
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::Retry(grpc::ServerContext*, const v1::QueueControlRequest* request,
+                                     v1::QueueControlResponse* response) {
+  return Control("retry", *request, response);
+}
+grpc::Status RelayServiceImpl::Delete(grpc::ServerContext*, const v1::QueueControlRequest* request,
+                                      v1::QueueControlResponse* response) {
+  return Control("delete", *request, response);
+}
+grpc::Status RelayServiceImpl::Hold(grpc::ServerContext*, const v1::QueueControlRequest* request,
+                                    v1::QueueControlResponse* response) {
+  return Control("hold", *request, response);
+}
+grpc::Status RelayServiceImpl::Release(grpc::ServerContext*, const v1::QueueControlRequest* request,
+                                       v1::QueueControlResponse* response) {
+  return Control("release", *request, response);
+}
+
+grpc::Status RelayServiceImpl::CheckSuppression(grpc::ServerContext*,
+                                                const v1::CheckSuppressionRequest* request,
+                                                v1::CheckSuppressionResponse* response) {
+  auto entry = store_->GetSuppression(request->address());
+  if (!entry.ok()) return rpc::ToGrpcStatus(entry.status());
+  response->set_suppressed(entry->has_value());
+  if (entry->has_value()) *response->mutable_entry() = std::move(**entry);
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::ListSuppressions(grpc::ServerContext*,
+                                                const v1::ListSuppressionsRequest* request,
+                                                v1::ListSuppressionsResponse* response) {
+  auto entries = store_->ListSuppressions(static_cast<int>(request->limit()));
+  if (!entries.ok()) return rpc::ToGrpcStatus(entries.status());
+  for (auto& e : *entries) *response->add_entries() = std::move(e);
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::AddSuppression(grpc::ServerContext*,
+                                              const v1::AddSuppressionRequest* request,
+                                              v1::AddSuppressionResponse* response) {
+  if (request->ttl_seconds() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ttl must not be negative");
+  }
+  const absl::Duration ttl =
+      request->ttl_seconds() > 0 ? absl::Seconds(request->ttl_seconds()) : suppression_ttl_;
+  auto entry = store_->AddSuppression(request->address(), request->reason().substr(0, 500), ttl);
+  if (!entry.ok()) return rpc::ToGrpcStatus(entry.status());
+  *response->mutable_entry() = std::move(*entry);
+  base::LogInfo("suppression added", {{"address", request->address()}});
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::RemoveSuppression(grpc::ServerContext*,
+                                                 const v1::RemoveSuppressionRequest* request,
+                                                 v1::RemoveSuppressionResponse* response) {
+  auto removed = store_->RemoveSuppression(request->address());
+  if (!removed.ok()) return rpc::ToGrpcStatus(removed.status());
+  response->set_removed(*removed);
+  base::LogInfo("suppression removed",
+                {{"address", request->address()}, {"removed", *removed ? "true" : "false"}});
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayServiceImpl::BounceReport(grpc::ServerContext*,
+                                            const v1::BounceReportRequest* request,
+                                            v1::BounceReportResponse* response) {
+  auto report = store_->Report(absl::FromUnixSeconds(request->since_unix()),
+                               static_cast<int>(request->top_domains()));
+  if (!report.ok()) return rpc::ToGrpcStatus(report.status());
+  *response = std::move(*report);
   return grpc::Status::OK;
 }
 

@@ -16,6 +16,9 @@ struct SmtpReply {
   int code = 0;          // 250; 0 when no reply was received (connection or DNS failure)
   std::string enhanced;  // "2.0.0" when the server sent one (or we synthesized it), else ""
   std::vector<std::string> lines;  // text of each line, code and separator removed
+  // The cause id (services/libs/delivery) when the relay already knows it (DNS,
+  // connection, TLS, local delivery); "" means: classify code + enhanced code + text.
+  std::string cause;
 
   int cls() const { return code / 100; }
   bool positive() const { return cls() == 2 || cls() == 3; }

@@ -4,6 +4,7 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
@@ -12,6 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "services/libs/base/log.h"
 #include "services/libs/net/stream.h"
+
+// GCC 12 reports -Wmismatched-new-delete on the coroutine frame of Session::Transaction.
+// A false positive (as in smtp-ingress/cmd_data.cc): Asio's awaitable frames pair their
+// own operator new and delete.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 
 namespace mail::outbound_relay {
 namespace {
@@ -29,9 +37,15 @@ class Session {
         mx_host_(mx_host),
         message_(message),
         options_(options),
-        where_(absl::StrCat(mx_host, "[", ip.to_string(), "]:", options.port)) {}
+        where_(absl::StrCat(mx_host, "[", ip.to_string(), "]:", options.port)),
+        key_(absl::StrCat(options.pool_shard, "|", ip.to_string(), "|", options.port, "|",
+                          options.source ? options.source->to_string() : "", "|",
+                          options.try_starttls ? "tls" : "plain")) {}
 
   asio::awaitable<SessionResult> Run() {
+    executor_ = co_await asio::this_coro::executor;
+    std::optional<SessionResult> reused = co_await TryReuse();
+    if (reused) co_return std::move(*reused);
     SessionResult result;
     bool connected = co_await Connect(&result);
     if (!connected) co_return result;
@@ -58,7 +72,8 @@ class Session {
         if (!tls.ok()) {
           result.tls_failed = true;
           result.failure = LocalReply(
-              "4.7.0", absl::StrCat("TLS handshake with ", where_, " failed: ", tls.message()));
+              "4.7.0", absl::StrCat("TLS handshake with ", where_, " failed: ", tls.message()),
+              "tls_failure");
           stream_->Close();
           co_return result;
         }
@@ -70,6 +85,35 @@ class Session {
       // Any other reply: the server declined; go on in plaintext (opportunistic).
     }
 
+    SessionResult done = co_await Transaction(std::move(result), *caps);
+    co_return done;
+  }
+
+ private:
+  // Tries an idle connection to the same address from the pool (several messages per
+  // connection); nullopt when there is none or it turned out to be dead before anything
+  // was answered.
+  asio::awaitable<std::optional<SessionResult>> TryReuse() {
+    if (options_.pool == nullptr) co_return std::nullopt;
+    std::optional<IdleConnection> idle = options_.pool->Take(key_);
+    if (!idle) co_return std::nullopt;
+    stream_ = idle->stream;
+    SessionResult result;
+    result.tls = idle->tls;
+    SessionResult r = co_await Transaction(std::move(result), idle->caps);
+    if (!r.answered && r.failure.cause == "connection_lost") {
+      // The server closed the idle connection meanwhile: open a new one.
+      stream_.reset();
+      co_return std::nullopt;
+    }
+    co_return r;
+  }
+
+  // MAIL FROM .. final dot on an open, greeted connection.
+  asio::awaitable<SessionResult> Transaction(SessionResult result,
+                                             const EhloCapabilities& caps_value) {
+    const EhloCapabilities* caps = &caps_value;
+    caps_ = caps_value;
     const std::string& body = *message_.body;
     if (message_.smtputf8 && !caps->smtputf8) {
       // RFC 6531 §3.2: without SMTPUTF8 support the message cannot be relayed.
@@ -87,6 +131,10 @@ class Session {
     }
 
     result.reached_mail = true;
+    if (caps->pipelining) {
+      SessionResult pipelined = co_await Pipelined(std::move(result), *caps);
+      co_return pipelined;
+    }
     bool sent = co_await Send(
         MailFromCommand(message_.sender, *caps, body.size(), HasEightBit(body), message_.smtputf8));
     if (!sent) co_return Lost(std::move(result), "MAIL FROM");
@@ -135,11 +183,75 @@ class Session {
     std::optional<SmtpReply> done = co_await ReadReply(2 * options_.command_timeout);
     if (!done) co_return Lost(std::move(result), "end of data");
     ApplyToAccepted(&result, replies, *done);
-    co_await Quit();
+    if (!KeepForReuse(result.tls)) co_await Quit();
     co_return result;
   }
 
- private:
+  // RFC 2920: MAIL FROM, every RCPT TO and DATA in one write, then the replies in order
+  // (one round trip instead of 2 + recipients).
+  asio::awaitable<SessionResult> Pipelined(SessionResult result, EhloCapabilities caps) {
+    const std::string& body = *message_.body;
+    std::string batch =
+        MailFromCommand(message_.sender, caps, body.size(), HasEightBit(body), message_.smtputf8);
+    for (const std::string& rcpt : message_.recipients) batch += RcptToCommand(rcpt);
+    batch += "DATA\r\n";
+    bool sent = co_await Send(std::move(batch));
+    if (!sent) co_return Lost(std::move(result), "MAIL FROM");
+    std::optional<SmtpReply> mail = co_await ReadReply(options_.command_timeout);
+    if (!mail) co_return Lost(std::move(result), "MAIL FROM");
+    std::vector<SmtpReply> replies;
+    bool any_accepted = false;
+    for (size_t i = 0; i < message_.recipients.size(); ++i) {
+      std::optional<SmtpReply> reply = co_await ReadReply(options_.command_timeout);
+      if (!reply) co_return Lost(std::move(result), "RCPT TO");
+      any_accepted = any_accepted || reply->cls() == 2;
+      replies.push_back(std::move(*reply));
+    }
+    std::optional<SmtpReply> data = co_await ReadReply(options_.command_timeout);
+    if (!data) co_return Lost(std::move(result), "DATA");
+    if (data->code == 354 && (mail->cls() != 2 || !any_accepted)) {
+      // A server that accepts DATA with nothing to deliver (RFC 2920 §3.1 says it must
+      // not): end the empty message.
+      bool ended = co_await Send(".\r\n");
+      if (!ended) co_return Lost(std::move(result), "DATA");
+      std::optional<SmtpReply> ignored = co_await ReadReply(options_.command_timeout);
+      if (!ignored) co_return Lost(std::move(result), "DATA");
+    }
+    if (mail->cls() != 2) {
+      co_await Quit();
+      if (mail->permanent()) co_return AllRecipients(std::move(result), *mail);
+      result.failure = *mail;
+      co_return result;
+    }
+    result.answered = true;
+    result.per_recipient = replies;
+    if (!any_accepted) {
+      co_await Quit();
+      co_return result;
+    }
+    if (data->code != 354) {
+      ApplyToAccepted(&result, replies, *data);
+      co_await Quit();
+      co_return result;
+    }
+    sent = co_await Send(DotStuff(body), 2 * options_.command_timeout);
+    if (!sent) co_return Lost(std::move(result), "message content");
+    std::optional<SmtpReply> done = co_await ReadReply(2 * options_.command_timeout);
+    if (!done) co_return Lost(std::move(result), "end of data");
+    ApplyToAccepted(&result, replies, *done);
+    if (!KeepForReuse(result.tls)) co_await Quit();
+    co_return result;
+  }
+
+  // After a complete transaction: keeps the connection for the next message to this
+  // address (RFC 5321 §3.3 allows several transactions per session); false: QUIT it.
+  bool KeepForReuse(bool tls) {
+    if (options_.pool == nullptr || stream_ == nullptr || stream_->closed()) return false;
+    options_.pool->Put(key_, IdleConnection{stream_, executor_, caps_, tls, absl::Now()});
+    stream_.reset();
+    return true;
+  }
+
   std::chrono::milliseconds Timeout(absl::Duration d) const {
     absl::Duration left = options_.deadline - absl::Now();
     d = std::max(std::min(d, left), absl::Milliseconds(1));
@@ -150,17 +262,36 @@ class Session {
     auto executor = co_await asio::this_coro::executor;
     asio::ip::tcp::socket socket(executor);
     asio::steady_timer timer(executor, Timeout(options_.connect_timeout));
-    // Binding a source address from a pool goes here (before connect).
+    if (options_.source && options_.source->is_v4() == endpoint_.address().is_v4()) {
+      // A source address from the pool: bind before connect (port chosen by the kernel).
+      std::error_code bind_ec;
+      socket.open(endpoint_.protocol(), bind_ec);
+      if (!bind_ec) socket.bind(asio::ip::tcp::endpoint(*options_.source, 0), bind_ec);
+      if (bind_ec) {
+        result->failure = LocalReply(
+            "4.4.1",
+            absl::StrCat("cannot bind ", options_.source->to_string(), ": ", bind_ec.message()),
+            "connection_failed");
+        co_return false;
+      }
+    }
     auto which = co_await (socket.async_connect(endpoint_, kTuple) || timer.async_wait(kTuple));
     std::string error;
+    std::string cause = "connection_failed";
     if (which.index() == 1) {
       error = "timed out";
+      cause = "connection_timeout";
     } else if (auto [ec] = std::get<0>(which); ec) {
       error = ec.message();
+      if (ec == asio::error::connection_refused) {
+        cause = "connection_refused";
+      } else if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
+        cause = "host_unreachable";
+      }
     }
     if (!error.empty()) {
       result->failure =
-          LocalReply("4.4.1", absl::StrCat("cannot connect to ", where_, ": ", error));
+          LocalReply("4.4.1", absl::StrCat("cannot connect to ", where_, ": ", error), cause);
       co_return false;
     }
     stream_ = net::Stream::Create(std::move(socket), options_.tls);
@@ -252,7 +383,8 @@ class Session {
     result.answered = false;
     result.per_recipient.clear();
     result.failure = LocalReply(
-        "4.4.2", absl::StrCat("lost ", where_, " during ", std::string(stage), ": ", last_error_));
+        "4.4.2", absl::StrCat("lost ", where_, " during ", std::string(stage), ": ", last_error_),
+        "connection_lost");
     if (stream_) stream_->Close();
     return result;
   }
@@ -277,14 +409,60 @@ class Session {
   const OutboundMessage& message_;
   const SessionOptions& options_;
   const std::string where_;  // "mx.example.org[192.0.2.1]:25" for messages
+  const std::string key_;    // connection pool key: address, port, source, TLS policy
+  EhloCapabilities caps_;
+  asio::any_io_executor executor_;
   std::shared_ptr<net::Stream> stream_;
   std::string last_error_;
 };
 
 }  // namespace
 
-SmtpReply LocalReply(std::string enhanced, std::string text) {
+ConnectionPool::~ConnectionPool() { CloseAll(); }
+
+std::optional<IdleConnection> ConnectionPool::Take(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked(absl::Now());
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return std::nullopt;
+  IdleConnection c = std::move(it->second);
+  idle_.erase(it);
+  return c;
+}
+
+void ConnectionPool::Put(const std::string& key, IdleConnection connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ReapLocked(absl::Now());
+  if (idle_.size() >= max_idle_) {
+    connection.stream->Close();  // called on its own strand
+    return;
+  }
+  idle_.emplace(key, std::move(connection));
+}
+
+// Only when no io thread runs (destruction).
+void ConnectionPool::CloseAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [key, c] : idle_) c.stream->Close();
+  idle_.clear();
+}
+
+void ConnectionPool::ReapLocked(absl::Time now) {
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    if (now - it->second.since > idle_time_) {
+      // Past the reuse window: close without QUIT (the server times it out anyway), on
+      // the stream's own strand (this may run on another one).
+      asio::post(it->second.executor, [stream = std::move(it->second.stream)] { stream->Close(); });
+      it = idle_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+SmtpReply LocalReply(std::string enhanced, std::string text, std::string cause) {
   SmtpReply reply;
+  reply.cause = std::move(cause);
   reply.enhanced = std::move(enhanced);
   reply.lines.push_back(reply.enhanced + " " + text);
   return reply;

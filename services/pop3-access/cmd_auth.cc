@@ -202,8 +202,24 @@ asio::awaitable<void> Session::Login(const std::string& user, const std::string&
     }
     co_return;
   }
-  // TODO(issue 6): take the maildrop's advisory lock here (one session per maildrop
-  // across replicas) and answer a second login with -ERR [IN-USE].
+  // RFC 1939 §8: exclusive access to the maildrop, across every pop3-access replica
+  // (mailbox-store holds a PostgreSQL advisory lock while this stream stays open).
+  // Taken before the snapshot, so the snapshot cannot race another session's QUIT.
+  absl::StatusOr<std::unique_ptr<clients::MaildropLock>> lock =
+      co_await mailbox_.HoldMaildropLock(auth->account());
+  if (!lock.ok()) {
+    std::string code = rpc::Pop3CodeForError(lock.status());
+    if (metrics_ != nullptr) metrics_->Login(code == "IN-USE" ? "in_use" : "error");
+    base::LogInfo(
+        "maildrop lock refused",
+        {{"session", id_}, {"account", auth->account()}, {"error", lock.status().ToString()}});
+    if (code == "IN-USE") {
+      Error(code, "maildrop already locked: another POP3 session is open, try again later");
+    } else {
+      Error(code, "Cannot lock the mailbox now, try again later");
+    }
+    co_return;
+  }
   v1::ListMessagesRequest list;
   list.set_account(auth->account());
   list.set_mailbox("INBOX");
@@ -217,6 +233,7 @@ asio::awaitable<void> Session::Login(const std::string& user, const std::string&
     co_return;
   }
   if (metrics_ != nullptr) metrics_->Login("success");
+  lock_ = *std::move(lock);
   account_ = auth->account();
   uidvalidity_ = snapshot->uidvalidity();
   messages_.clear();

@@ -20,7 +20,8 @@ class Metrics {
   // A session started on a listener: "pop3" (plain, STLS) or "pop3s".
   void SessionStarted(std::string_view port);
   void SessionEnded() { active_.Decrement(); }
-  // "success", "failure" (wrong credentials) or "error" (backend unreachable).
+  // "success", "failure" (wrong credentials), "in_use" (maildrop locked by another
+  // session) or "error" (backend unreachable).
   void Login(std::string_view result);
   void MessageRetrieved() { retrieved_.Increment(); }
   void MessagesDeleted(uint64_t n) { deleted_.Increment(static_cast<double>(n)); }

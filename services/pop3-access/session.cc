@@ -89,6 +89,14 @@ asio::awaitable<void> Session::Run() {
       closing_ = true;
       break;
     }
+    if (lock_ != nullptr && lock_->lost()) {
+      // Without the lock another session may open the maildrop: stop here, before
+      // anything (a QUIT above all) is done on a maildrop that is no longer ours.
+      base::LogWarning("maildrop lock lost", {{"session", id_}, {"account", account_}});
+      Error("SYS/TEMP", "Maildrop lock lost, nothing was deleted; please log in again");
+      closing_ = true;
+      break;
+    }
     if (read == net::ReadResult::kTooLong) {
       Error("", "Command line too long (RFC 2449: 255 octets at most)");
     } else if (absl::StatusOr<pop3::Command> cmd = pop3::ParseCommand(line); !cmd.ok()) {
@@ -103,6 +111,7 @@ asio::awaitable<void> Session::Run() {
   }
   co_await Flush();
   stream_->Close();
+  lock_.reset();  // after QUIT's deletions are committed (RFC 1939 §6)
   base::LogInfo("session ended", {{"session", id_}, {"account", account_}});
 }
 

@@ -105,6 +105,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string account_;
   uint32_t uidvalidity_ = 0;
   std::vector<Message> messages_;  // message n is messages_[n - 1]
+  // The maildrop lock of the TRANSACTION state; released when the session ends.
+  std::unique_ptr<clients::MaildropLock> lock_;
 };
 
 }  // namespace mail::pop3_access

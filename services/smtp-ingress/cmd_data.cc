@@ -1,7 +1,8 @@
 // DATA (RFC 5321 §4.1.1.4): reads the message through smtp::DataReader, prepends the
-// Received: trace header (§4.4), and hands it off: local recipients to
-// MailboxService.Deliver (one call, the body once), remote ones to
-// RelayService.Enqueue, both keyed by a fresh transaction id. On the submission ports
+// Received: trace header (§4.4), and hands it off in ONE call keyed by a fresh
+// transaction id: only local recipients to MailboxService.Deliver (the body once),
+// otherwise RelayService.Enqueue, with local recipients of a mixed transaction marked
+// `local` (the relay delivers those through Deliver). On the submission ports
 // a missing Date: or Message-ID: is added. 250 only after every
 // hand-off has committed (ARCHITECTURE.md §1).
 
@@ -145,8 +146,28 @@ asio::awaitable<smtp::Reply> Session::HandOff(std::string body, size_t received_
   envelope.set_size_hint(message.size());
 
   const std::string sender = envelope.sender();
-  int delivered_local = 0;
-  if (!local_rcpts_.empty()) {
+  if (!local_rcpts_.empty() && !remote_rcpts_.empty()) {
+    // A mixed transaction is ONE hand-off: outbound-relay queues every recipient and
+    // delivers those marked local through MailboxService.Deliver with this
+    // transaction id. Two hand-offs could not be atomic: a failed Enqueue after a
+    // committed Deliver would make the client resend, and the local recipients would
+    // get the message twice.
+    v1::Envelope mixed = envelope;
+    for (v1::EnvelopeRecipient r : local_rcpts_) {
+      r.set_local(true);
+      *mixed.add_recipients() = std::move(r);
+    }
+    for (const v1::EnvelopeRecipient& r : remote_rcpts_) *mixed.add_recipients() = r;
+    auto enqueue = [&] { return backends_.relay.Enqueue(mixed, message); };
+    auto resp = co_await WithRetry(enqueue);
+    if (!resp.ok()) {
+      base::LogWarning("Enqueue failed",
+                       {{"session", id_}, {"queue_id", txid}, {"error", resp.status().ToString()}});
+      Reject("backend_error");
+      co_return FromRpc(rpc::SmtpReplyForError(resp.status()));
+    }
+  } else if (!local_rcpts_.empty()) {
+    int delivered_local = 0;
     v1::Envelope local = envelope;
     for (const v1::EnvelopeRecipient& r : local_rcpts_) *local.add_recipients() = r;
     // Each attempt gets its own copy of the body (the client interface takes it by
@@ -179,7 +200,7 @@ asio::awaitable<smtp::Reply> Session::HandOff(std::string body, size_t received_
           break;
       }
     }
-    if (delivered_local == 0 && remote_rcpts_.empty() && (over_quota > 0 || unknown > 0)) {
+    if (delivered_local == 0 && (over_quota > 0 || unknown > 0)) {
       // Nothing was stored anywhere: refuse the whole message so the sender learns.
       Reject(over_quota > 0 ? "mailbox_full" : "unknown_user");
       co_return over_quota > 0 ? smtp::Reply::Make(552, "5.2.2", "Mailbox full")
@@ -187,20 +208,14 @@ asio::awaitable<smtp::Reply> Session::HandOff(std::string body, size_t received_
     }
     // Some recipients failed after others were stored: the 250 stands for those
     // stored; the failures are logged (a DSN for them is future work).
-  }
-  if (!remote_rcpts_.empty()) {
+  } else if (!remote_rcpts_.empty()) {
     v1::Envelope remote = envelope;
     for (const v1::EnvelopeRecipient& r : remote_rcpts_) *remote.add_recipients() = r;
     auto enqueue = [&] { return backends_.relay.Enqueue(remote, message); };
     auto resp = co_await WithRetry(enqueue);
     if (!resp.ok()) {
-      // When local delivery already committed, the client retries the whole message
-      // as a new transaction, and local recipients may see it twice: better than
-      // acknowledging what the relay never stored.
-      base::LogWarning("Enqueue failed", {{"session", id_},
-                                          {"queue_id", txid},
-                                          {"local_delivered", absl::StrCat(delivered_local)},
-                                          {"error", resp.status().ToString()}});
+      base::LogWarning("Enqueue failed",
+                       {{"session", id_}, {"queue_id", txid}, {"error", resp.status().ToString()}});
       Reject("backend_error");
       co_return FromRpc(rpc::SmtpReplyForError(resp.status()));
     }

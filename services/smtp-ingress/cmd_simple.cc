@@ -6,6 +6,13 @@
 namespace mail::smtp_ingress {
 
 void Session::CmdSimple(const smtp::Command& cmd) {
+  if (cmd.verb == smtp::Verb::kRset || cmd.verb == smtp::Verb::kNoop ||
+      cmd.verb == smtp::Verb::kVrfy || cmd.verb == smtp::Verb::kHelp) {
+    // Postfix's smtpd_junk_command_limit: a client may idle along on these commands
+    // for ever without an error, so past the limit each one counts towards
+    // --max_errors, and the session ends with 421 4.7.0.
+    if (++junk_commands_ > config_.max_junk_commands) ++errors_;
+  }
   switch (cmd.verb) {
     case smtp::Verb::kRset:
       if (!cmd.args.empty()) {

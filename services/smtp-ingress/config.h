@@ -32,6 +32,9 @@ struct Config {
   // Error replies before the connection is dropped with 421 4.7.0 (Postfix's
   // smtpd_hard_error_limit is 20; we are a little stricter).
   int max_errors = 10;
+  // RSET/NOOP/VRFY/HELP per session before each further one counts as an error
+  // (Postfix's smtpd_junk_command_limit, also 100).
+  int max_junk_commands = 100;
   // Pause after a failed AUTH, growing with each failure in the session (×n, up to 5×),
   // to slow password guessing.
   std::chrono::milliseconds auth_failure_delay = std::chrono::seconds(1);
@@ -42,7 +45,11 @@ struct Config {
   std::chrono::milliseconds backend_retry_window = std::chrono::seconds(3);
   // Port 25: refuse senders whose domain does not exist (550 5.1.8; 451 4.4.3 when
   // DNS fails). Needs a working dns-resolver.
-  bool check_sender_domain = false;
+  bool check_sender_domain = true;
+  // Port 25: wait this long before the greeting; a client that talks first gets
+  // 554 5.5.0 and is closed (RFC 5321 §4.3.1 lets the server wait; Postfix's
+  // postscreen_greet_wait). 0 = greet at once.
+  std::chrono::milliseconds greet_pause{0};
   // Tests only (never a flag): offer AUTH without TLS, so golden transcripts can run
   // over plain TCP.
   bool allow_plaintext_auth = false;

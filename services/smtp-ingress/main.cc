@@ -48,6 +48,8 @@ ABSL_FLAG(int64_t, max_message_size, 50 << 20, "Largest message accepted, in oct
 ABSL_FLAG(int, max_recipients, 100, "Recipients per transaction");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Minutes(5), "Idle time before 421 and close");
 ABSL_FLAG(int, max_errors, 10, "Error replies before 421 and close");
+ABSL_FLAG(int, max_junk_commands, 100,
+          "RSET/NOOP/VRFY/HELP per session before each further one counts as an error");
 ABSL_FLAG(absl::Duration, auth_failure_delay, absl::Seconds(1),
           "Pause after a failed AUTH, times the failures so far (at most 5x)");
 ABSL_FLAG(absl::Duration, backend_retry, absl::Seconds(3),
@@ -56,8 +58,10 @@ ABSL_FLAG(int, auth_max_failures_per_ip, 10,
           "Failed AUTHs from one IP (within 10 min) before it is refused for --auth_lockout");
 ABSL_FLAG(absl::Duration, auth_lockout, absl::Minutes(10),
           "How long an IP with too many failed AUTHs is refused (421 4.7.0)");
-ABSL_FLAG(bool, check_sender_domain, false,
+ABSL_FLAG(bool, check_sender_domain, true,
           "Port 25: refuse a MAIL FROM domain that does not exist (needs dns-resolver)");
+ABSL_FLAG(absl::Duration, greet_pause, absl::ZeroDuration(),
+          "Port 25: pause before the greeting; clients that talk first get 554 and close");
 ABSL_FLAG(int, max_connections, 10000, "Concurrent connections per listener");
 ABSL_FLAG(int, max_connections_per_ip, 50, "Concurrent connections per client IP and listener");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
@@ -102,8 +106,12 @@ int Main(int argc, char** argv) {
   if (config.idle_timeout.count() <= 0) Die("--idle_timeout must be positive");
   config.max_errors = absl::GetFlag(FLAGS_max_errors);
   if (config.max_errors < 1) Die("--max_errors must be at least 1");
+  config.max_junk_commands = absl::GetFlag(FLAGS_max_junk_commands);
+  if (config.max_junk_commands < 0) Die("--max_junk_commands must not be negative");
   config.auth_failure_delay = ToMillis(absl::GetFlag(FLAGS_auth_failure_delay));
   config.check_sender_domain = absl::GetFlag(FLAGS_check_sender_domain);
+  config.greet_pause = ToMillis(absl::GetFlag(FLAGS_greet_pause));
+  if (config.greet_pause.count() < 0) Die("--greet_pause must not be negative");
   config.backend_retry_window = ToMillis(absl::GetFlag(FLAGS_backend_retry));
   if (config.backend_retry_window.count() < 0) Die("--backend_retry must not be negative");
   int threads = absl::GetFlag(FLAGS_threads);

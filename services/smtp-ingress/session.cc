@@ -93,6 +93,25 @@ void Session::ResetTransaction() {
   remote_keys_.clear();
 }
 
+asio::awaitable<bool> Session::GreetPause() {
+  // A real MTA waits for the 220 (RFC 5321 §3.1, §4.3.1); spamware that fires its
+  // commands at once gives itself away. Partial lines count as talking too.
+  std::string line;
+  bool crlf = true;
+  net::ReadResult r =
+      co_await stream_->ReadLine(&line, smtp::kMaxReadLine, config_.greet_pause, &crlf);
+  if (r == net::ReadResult::kClosed) co_return false;
+  if (r == net::ReadResult::kTimeout && stream_->buffered() == 0) {
+    co_return true;  // quiet, or woken by the drain (Run says 421 then)
+  }
+  base::LogInfo("client talked before the greeting",
+                {{"session", id_}, {"client_ip", stream_->peer_ip()}});
+  Reject("early_talker");
+  stream_->DiscardBuffered();
+  CloseWith(554, "5.5.0", "Error: SMTP protocol synchronization");
+  co_return true;
+}
+
 asio::awaitable<void> Session::Run() {
   const std::string peer = stream_->peer_ip();
   base::LogInfo(
@@ -111,7 +130,10 @@ asio::awaitable<void> Session::Run() {
       ok = false;
     }
   }
-  if (ok) {
+  if (ok && role_ == Role::kMx && config_.greet_pause.count() > 0) {
+    ok = co_await GreetPause();
+  }
+  if (ok && !closing_) {
     if (stopping_ != nullptr && stopping_->load()) {
       CloseWith(421, "4.3.2", "Service shutting down");
     } else {

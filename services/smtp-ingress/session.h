@@ -62,6 +62,10 @@ class Session {
   asio::awaitable<void> CmdStarttls(const smtp::Command& cmd);
   void CmdSimple(const smtp::Command& cmd);  // RSET NOOP QUIT VRFY EXPN HELP, unknown
 
+  // --greet_pause on port 25: false when the client went away; sets closing_ when it
+  // talked before the greeting.
+  asio::awaitable<bool> GreetPause();
+
   // DATA helpers (cmd_data.cc).
   asio::awaitable<smtp::Reply> HandOff(std::string body, size_t received_size);
   // AUTH helpers (cmd_auth.cc).
@@ -104,6 +108,7 @@ class Session {
   std::string out_;  // replies not yet written (pipelining, RFC 2920)
   bool closing_ = false;
   int errors_ = 0;
+  int junk_commands_ = 0;  // RSET NOOP VRFY HELP in this session
 
   // Session state (reset by STARTTLS, RFC 3207 §4.2).
   std::string helo_;

@@ -277,7 +277,7 @@ class RelayQueueTest(unittest.TestCase):
         qid, _ = self.enqueue(["metrics@remote.test"])
         self.wait_state(qid, "metrics@remote.test", "delivered")
         delivered = self.suite.metric("outbound-relay", "mailsuite_outbound_relay_deliveries_total",
-                                      outcome="delivered")
+                                      outcome="delivered", cause="delivered")
         self.assertGreaterEqual(delivered, 1)
         self.assertIsNotNone(self.suite.metric("outbound-relay",
                                                "mailsuite_outbound_relay_queue_depth",

@@ -1,13 +1,15 @@
 """End-to-end tests of smtp-ingress: real swaks and smtplib against the real suite.
 
-Covers port 25 (local delivery, unknown user, no relaying), submission with STARTTLS and
-AUTH (PLAIN and LOGIN) to local and remote recipients, implicit TLS on the submissions
-port, sender ownership, the 451 tempfail while mailbox-store is down and recovery after it
-restarts, and the metrics. Run: /usr/bin/python3 tests/e2e/test_smtp.py -v
+Covers port 25 (local delivery, unknown user, no relaying, a 10 MiB message), submission
+with STARTTLS and AUTH (PLAIN and LOGIN, pipelined with swaks) to local and remote
+recipients, implicit TLS on the submissions port (smtplib and swaks --tlsc), sender
+ownership, SIGTERM in the middle of DATA (421, nothing stored), the 451 tempfail while
+mailbox-store is down and recovery after it restarts, and the metrics. Run: /usr/bin/python3 tests/e2e/test_smtp.py -v
 """
 
 import os
 import re
+import signal
 import smtplib
 import socket
 import ssl
@@ -69,6 +71,18 @@ class SmtpTest(unittest.TestCase):
         out = self.suite.mailctl("message", "fetch", account, "INBOX", uid)
         out.check_returncode()
         return out.stdout
+
+    def wait_for(self, account, text, timeout=30):
+        """The newest message of account's INBOX once it contains text."""
+        deadline = time.time() + timeout
+        body = ""
+        while time.time() < deadline:
+            if self.inbox(account):
+                body = self.fetch_last(account)
+                if text in body:
+                    return body
+            time.sleep(0.3)
+        self.fail(f"no message with {text!r} for {account}; last: {body[:500]}")
 
     def metric(self, name, **labels):
         return self.suite.metric("smtp-ingress", name, **labels) or 0.0
@@ -184,7 +198,8 @@ class SmtpTest(unittest.TestCase):
         self.assertIn("235 2.7.0 Authentication successful", out.stdout)
         txid = re.search(r"250 2\.0\.0 Ok: queued as ([0-9a-f-]{36})", out.stdout)
         self.assertTrue(txid, out.stdout)
-        body = self.fetch_last("bob@example.test")
+        # A mixed transaction is one Enqueue: outbound-relay delivers bob's copy.
+        body = self.wait_for("bob@example.test", txid.group(1))
         self.assertIn("with ESMTPSA id", body)
         self.assertIn("(authenticated user alice@example.test)", body)
         self.assertRegex(body, r"\(using TLSv1\.[23]")
@@ -234,6 +249,65 @@ class SmtpTest(unittest.TestCase):
                                     message("465", sender="bob@example.test"))
             self.assertEqual(refused, {})
         self.assertIn("(authenticated user bob@example.test)", self.fetch_last("alice@example.test"))
+
+    def test_submissions_implicit_tls_auth_login_with_swaks(self):
+        out = self.swaks("--server", f"127.0.0.1:{self.port('submissions')}", "--tlsc",
+                         "--auth", "LOGIN", "--auth-user", "carol@example.test",
+                         "--auth-password", "secret", "--from", "carol@example.test",
+                         "--to", "alice@example.test", "--header", "Subject: swaks tlsc")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("334 VXNlcm5hbWU6", out.stdout)
+        self.assertIn("235 2.7.0", out.stdout)
+        self.assertIn("swaks tlsc", self.fetch_last("alice@example.test"))
+
+    def test_submission_starttls_auth_pipelining_with_swaks(self):
+        out = self.swaks("--server", f"127.0.0.1:{self.port('submission')}", "--tls",
+                         "--pipeline", "--auth", "PLAIN", "--auth-user", "bob@example.test",
+                         "--auth-password", "secret", "--from", "bob@example.test",
+                         "--to", "carol@example.test,alice@example.test",
+                         "--header", "Subject: swaks pipelined submission")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("swaks pipelined submission", self.fetch_last("carol@example.test"))
+
+    def test_ten_mib_message_with_smtplib(self):
+        line = "0123456789" * 7 + "\r\n"  # 72 octets
+        body = line * (10 * 1024 * 1024 // len(line) + 1)
+        subject = f"big {uuid.uuid4()}"
+        msg = f"Subject: {subject}\r\n\r\n" + body + "the end of the big one\r\n"
+        with smtplib.SMTP("127.0.0.1", self.port("smtp"), timeout=120) as smtp:
+            self.assertEqual(smtp.sendmail("big@remote.test", ["carol@example.test"], msg), {})
+        fetched = self.fetch_last("carol@example.test")
+        self.assertIn(subject, fetched)
+        self.assertIn("the end of the big one", fetched)
+        # mailctl prints LF line ends: 73 → 72 octets per line.
+        self.assertGreater(len(fetched), 10 * 1000 * 1000)
+
+    def test_sigterm_during_data_is_421_and_stores_nothing(self):
+        before = len(self.inbox("bob@example.test"))
+        proc = self.suite.procs["smtp-ingress"]
+        try:
+            with socket.create_connection(("127.0.0.1", self.port("smtp")), timeout=30) as sock:
+                f = sock.makefile("rb")
+                self.assertTrue(f.readline().startswith(b"220"))
+                sock.sendall(b"EHLO client.remote.test\r\n")
+                while not f.readline().startswith(b"250 "):
+                    pass
+                for cmd in (b"MAIL FROM:<a@remote.test>", b"RCPT TO:<bob@example.test>",
+                            b"DATA"):
+                    sock.sendall(cmd + b"\r\n")
+                    f.readline()
+                sock.sendall(b"Subject: interrupted\r\n\r\n" + b"x" * 1000 + b"\r\n")
+                time.sleep(0.3)
+                proc.send_signal(signal.SIGTERM)
+                reply = f.readline()
+                self.assertTrue(reply.startswith(b"421 4.3.2 "), reply)
+            self.assertEqual(proc.wait(15), 0)
+        finally:
+            if proc.poll() is None:
+                proc.wait(15)
+            self.suite.procs.pop("smtp-ingress", None)
+            self.suite.start("smtp-ingress")
+        self.assertEqual(len(self.inbox("bob@example.test")), before)
 
     def test_size_limit_is_advertised_and_enforced_at_mail(self):
         with smtplib.SMTP("127.0.0.1", self.port("smtp"), timeout=30) as smtp:

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -195,11 +196,21 @@ class FakeMailboxClient : public clients::MailboxClient {
       auto* m = resp.add_mailboxes();
       m->set_name(name);
       // As mailbox-store does for the mailboxes every account has (RFC 6154).
-      if (name != "INBOX") m->set_special_use("\\" + name);
+      if (name == "Sent" || name == "Drafts" || name == "Trash" || name == "Junk") {
+        m->set_special_use("\\" + name);
+      }
       m->set_uidvalidity(1);
       m->set_uidnext(msgs.empty() ? 1 : msgs.back().uid + 1);
       m->set_messages(static_cast<uint32_t>(msgs.size()));
-      m->set_subscribed(true);
+      m->set_subscribed(unsubscribed_.count({a->first, name}) == 0);
+      if (request.with_status()) {
+        for (const auto& msg : msgs) {
+          if (std::find(msg.flags.begin(), msg.flags.end(), "\\Seen") == msg.flags.end()) {
+            m->set_unseen(m->unseen() + 1);
+          }
+          m->set_size(m->size() + msg.body.size());
+        }
+      }
     }
     co_return resp;
   }
@@ -255,6 +266,201 @@ class FakeMailboxClient : public clients::MailboxClient {
     co_return resp;
   }
 
+  // ---- IMAP (issue 5): mailboxes, flags, append, copy/move, quota ----
+  asio::awaitable<absl::StatusOr<v1::CreateMailboxResponse>> CreateMailbox(
+      const v1::CreateMailboxRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("CreateMailbox"); !st.ok()) co_return st;
+    auto a = mailboxes_.find(Lower(request.account()));
+    if (a == mailboxes_.end()) co_return absl::NotFoundError("no such account");
+    if (a->second.count(request.name())) co_return absl::AlreadyExistsError("mailbox exists");
+    for (size_t s = request.name().find('/'); s != std::string::npos;
+         s = request.name().find('/', s + 1)) {
+      a->second[request.name().substr(0, s)];
+    }
+    a->second[request.name()];
+    v1::CreateMailboxResponse resp;
+    resp.set_uidvalidity(1);
+    co_return resp;
+  }
+  asio::awaitable<absl::StatusOr<v1::DeleteMailboxResponse>> DeleteMailbox(
+      const v1::DeleteMailboxRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("DeleteMailbox"); !st.ok()) co_return st;
+    if (request.name() == "INBOX") co_return absl::InvalidArgumentError("INBOX cannot be deleted");
+    auto a = mailboxes_.find(Lower(request.account()));
+    if (a == mailboxes_.end() || a->second.erase(request.name()) == 0) {
+      co_return absl::NotFoundError("no such mailbox");
+    }
+    co_return v1::DeleteMailboxResponse();
+  }
+  asio::awaitable<absl::StatusOr<v1::RenameMailboxResponse>> RenameMailbox(
+      const v1::RenameMailboxRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("RenameMailbox"); !st.ok()) co_return st;
+    auto a = mailboxes_.find(Lower(request.account()));
+    if (a == mailboxes_.end() || a->second.count(request.from()) == 0) {
+      co_return absl::NotFoundError("no such mailbox");
+    }
+    if (a->second.count(request.to())) co_return absl::AlreadyExistsError("mailbox exists");
+    auto& boxes = a->second;
+    if (request.from() == "INBOX") {
+      boxes[request.to()] = std::move(boxes["INBOX"]);
+      boxes["INBOX"].clear();
+      co_return v1::RenameMailboxResponse();
+    }
+    std::vector<std::string> names;
+    for (const auto& [name, msgs] : boxes) {
+      if (name == request.from() || name.rfind(request.from() + "/", 0) == 0) names.push_back(name);
+    }
+    for (const auto& name : names) {
+      auto node = boxes.extract(name);
+      node.key() = request.to() + name.substr(request.from().size());
+      boxes.insert(std::move(node));
+    }
+    co_return v1::RenameMailboxResponse();
+  }
+  asio::awaitable<absl::StatusOr<v1::SetSubscriptionResponse>> SetSubscription(
+      const v1::SetSubscriptionRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("SetSubscription"); !st.ok()) co_return st;
+    if (FindBoxLocked(request.account(), request.name()) == nullptr) {
+      co_return absl::NotFoundError("no such mailbox");
+    }
+    auto key = std::make_pair(Lower(request.account()), request.name());
+    if (request.subscribed()) {
+      unsubscribed_.erase(key);
+    } else {
+      unsubscribed_.insert(key);
+    }
+    co_return v1::SetSubscriptionResponse();
+  }
+  asio::awaitable<absl::StatusOr<v1::StoreFlagsResponse>> StoreFlags(
+      const v1::StoreFlagsRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("StoreFlags"); !st.ok()) co_return st;
+    auto* box = FindBoxLocked(request.account(), request.mailbox());
+    if (box == nullptr) co_return absl::NotFoundError("no such mailbox");
+    std::set<uint32_t> uids(request.uids().begin(), request.uids().end());
+    v1::StoreFlagsResponse resp;
+    for (auto& msg : *box) {
+      if (uids.count(msg.uid) == 0) continue;
+      std::set<std::string> flags(msg.flags.begin(), msg.flags.end());
+      if (request.operation() == v1::FLAG_OPERATION_REPLACE) flags.clear();
+      for (const auto& f : request.flags()) {
+        if (f == "\\Recent") continue;
+        if (request.operation() == v1::FLAG_OPERATION_REMOVE) {
+          flags.erase(f);
+        } else {
+          flags.insert(f);
+        }
+      }
+      msg.flags.assign(flags.begin(), flags.end());
+      auto* info = resp.add_messages();
+      info->set_uid(msg.uid);
+      for (const auto& f : msg.flags) info->add_flags(f);
+    }
+    co_return resp;
+  }
+  asio::awaitable<absl::StatusOr<v1::AppendMessageResponse>> AppendMessage(
+      const v1::AppendMetadata& metadata, std::string body) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("AppendMessage"); !st.ok()) co_return st;
+    auto* box = FindBoxLocked(metadata.account(), metadata.mailbox());
+    if (box == nullptr) co_return absl::NotFoundError("no such mailbox");
+    if (over_quota_.count(Lower(metadata.account()))) {
+      co_return absl::ResourceExhaustedError("mailbox quota exceeded");
+    }
+    uint32_t uid = NextUidLocked(metadata.account(), metadata.mailbox(), *box);
+    box->push_back({uid, std::move(body),
+                    std::vector<std::string>(metadata.flags().begin(), metadata.flags().end()),
+                    ""});
+    v1::AppendMessageResponse resp;
+    resp.set_uidvalidity(1);
+    resp.set_uid(uid);
+    co_return resp;
+  }
+  asio::awaitable<absl::StatusOr<v1::CopyMessagesResponse>> CopyMessages(
+      const v1::CopyMessagesRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("CopyMessages"); !st.ok()) co_return st;
+    auto* from = FindBoxLocked(request.account(), request.mailbox());
+    auto* to = FindBoxLocked(request.account(), request.destination());
+    if (from == nullptr || to == nullptr) co_return absl::NotFoundError("no such mailbox");
+    std::set<uint32_t> uids(request.uids().begin(), request.uids().end());
+    v1::CopyMessagesResponse resp;
+    resp.set_uidvalidity(1);
+    std::vector<StoredMessage> copies, kept;
+    for (auto& msg : *from) {
+      if (uids.count(msg.uid) == 0) {
+        kept.push_back(msg);
+        continue;
+      }
+      resp.add_source_uids(msg.uid);
+      copies.push_back(msg);
+    }
+    for (auto& msg : copies) {
+      msg.uid = NextUidLocked(request.account(), request.destination(), *to);
+      resp.add_destination_uids(msg.uid);
+      to->push_back(msg);
+    }
+    if (request.move()) *FindBoxLocked(request.account(), request.mailbox()) = std::move(kept);
+    co_return resp;
+  }
+  asio::awaitable<absl::StatusOr<v1::GetQuotaResponse>> GetQuota(
+      const v1::GetQuotaRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("GetQuota"); !st.ok()) co_return st;
+    auto a = mailboxes_.find(Lower(request.account()));
+    if (a == mailboxes_.end()) co_return absl::NotFoundError("no such account");
+    v1::GetQuotaResponse resp;
+    for (const auto& [name, msgs] : a->second) {
+      for (const auto& m : msgs) {
+        resp.set_used_bytes(resp.used_bytes() + m.body.size());
+        resp.set_messages(resp.messages() + 1);
+      }
+    }
+    resp.set_quota_bytes(1024 * 1024);
+    co_return resp;
+  }
+
+  // POP3 maildrop locks: one holder per account, released when the handle goes.
+  class FakeMaildropLock : public clients::MaildropLock {
+   public:
+    FakeMaildropLock(FakeMailboxClient* fake, std::string account)
+        : fake_(fake), account_(std::move(account)) {}
+    ~FakeMaildropLock() override {
+      std::lock_guard<std::mutex> l(fake_->mu_);
+      fake_->locked_.erase(account_);
+    }
+    bool lost() const override {
+      std::lock_guard<std::mutex> l(fake_->mu_);
+      return fake_->lost_locks_.count(account_) != 0;
+    }
+
+   private:
+    FakeMailboxClient* fake_;
+    std::string account_;
+  };
+  asio::awaitable<absl::StatusOr<std::unique_ptr<clients::MaildropLock>>> HoldMaildropLock(
+      const std::string& account) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("HoldMaildropLock"); !st.ok()) co_return st;
+    std::string a = Lower(account);
+    if (!locked_.insert(a).second) co_return absl::FailedPreconditionError("maildrop in use");
+    lost_locks_.erase(a);
+    co_return std::unique_ptr<clients::MaildropLock>(new FakeMaildropLock(this, a));
+  }
+  bool maildrop_locked(const std::string& account) const {
+    std::lock_guard<std::mutex> l(mu_);
+    return locked_.count(Lower(account)) != 0;
+  }
+  // Makes the held lock of `account` report lost() (mailbox-store lost it).
+  void LoseMaildropLock(const std::string& account) {
+    std::lock_guard<std::mutex> l(mu_);
+    lost_locks_.insert(Lower(account));
+  }
+
  private:
   absl::Status Enter(const std::string& method) {
     ++calls_[method];
@@ -294,6 +500,14 @@ class FakeMailboxClient : public clients::MailboxClient {
     return resp;
   }
 
+  // UIDs are never reused in a mailbox, even after the last message is expunged.
+  uint32_t NextUidLocked(const std::string& account, const std::string& mailbox,
+                         const std::vector<StoredMessage>& box) {
+    uint32_t& next = next_uid_[{Lower(account), mailbox}];
+    next = std::max(next, box.empty() ? 1u : box.back().uid + 1);
+    return next++;
+  }
+
   std::vector<StoredMessage>* FindBoxLocked(const std::string& account,
                                             const std::string& mailbox) {
     auto a = mailboxes_.find(Lower(account));
@@ -316,6 +530,10 @@ class FakeMailboxClient : public clients::MailboxClient {
   std::set<std::pair<std::string, std::string>> delivered_;  // (transaction, account)
   std::vector<Delivery> deliveries_;
   std::map<std::string, std::map<std::string, std::vector<StoredMessage>>> mailboxes_;
+  std::set<std::pair<std::string, std::string>> unsubscribed_;  // (account, mailbox)
+  std::map<std::pair<std::string, std::string>, uint32_t> next_uid_;
+  std::set<std::string> locked_;      // accounts whose maildrop lock is held
+  std::set<std::string> lost_locks_;  // held locks made to report lost()
 };
 
 }  // namespace mail::fakes

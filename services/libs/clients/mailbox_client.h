@@ -5,6 +5,7 @@
 #define MAILSUITE_SERVICES_LIBS_CLIENTS_MAILBOX_CLIENT_H_
 
 #include <asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,25 @@
 #include "mail/v1/mailbox_service.grpc.pb.h"
 
 namespace mail::clients {
+
+// A POP3 maildrop lock held through HoldMaildropLock; destroying it releases the lock.
+// lost() may be read from any thread.
+class MaildropLock {
+ public:
+  virtual ~MaildropLock() = default;
+  // True once the lock ended without being released (mailbox-store went away, lost
+  // its PostgreSQL connection, or the hold's deadline passed).
+  virtual bool lost() const = 0;
+};
+
+// A WatchMailbox stream (IMAP IDLE); destroying it cancels the stream. ended() may be
+// read from any thread.
+class MailboxWatch {
+ public:
+  virtual ~MailboxWatch() = default;
+  // True once the stream ended (mailbox-store went away, the mailbox was deleted).
+  virtual bool ended() const = 0;
+};
 
 class MailboxClient {
  public:
@@ -35,6 +55,40 @@ class MailboxClient {
       const v1::FetchBodyRequest& request) = 0;
   virtual asio::awaitable<absl::StatusOr<v1::ExpungeMessagesResponse>> ExpungeMessages(
       const v1::ExpungeMessagesRequest& request) = 0;
+  // IMAP (issue 5).
+  virtual asio::awaitable<absl::StatusOr<v1::CreateMailboxResponse>> CreateMailbox(
+      const v1::CreateMailboxRequest& request) = 0;
+  virtual asio::awaitable<absl::StatusOr<v1::DeleteMailboxResponse>> DeleteMailbox(
+      const v1::DeleteMailboxRequest& request) = 0;
+  virtual asio::awaitable<absl::StatusOr<v1::RenameMailboxResponse>> RenameMailbox(
+      const v1::RenameMailboxRequest& request) = 0;
+  virtual asio::awaitable<absl::StatusOr<v1::SetSubscriptionResponse>> SetSubscription(
+      const v1::SetSubscriptionRequest& request) = 0;
+  virtual asio::awaitable<absl::StatusOr<v1::StoreFlagsResponse>> StoreFlags(
+      const v1::StoreFlagsRequest& request) = 0;
+  // Streams `body` in chunks after the metadata.
+  virtual asio::awaitable<absl::StatusOr<v1::AppendMessageResponse>> AppendMessage(
+      const v1::AppendMetadata& metadata, std::string body) = 0;
+  virtual asio::awaitable<absl::StatusOr<v1::CopyMessagesResponse>> CopyMessages(
+      const v1::CopyMessagesRequest& request) = 0;
+  virtual asio::awaitable<absl::StatusOr<v1::GetQuotaResponse>> GetQuota(
+      const v1::GetQuotaRequest& request) = 0;
+  // Starts watching a mailbox: `on_change` runs on a gRPC thread for the first response
+  // (the stream is live) and for every change after it; it must be quick (post work
+  // elsewhere). Null when this client cannot watch (the caller then polls).
+  virtual std::unique_ptr<MailboxWatch> WatchMailbox(const v1::WatchMailboxRequest& request,
+                                                     std::function<void()> on_change) {
+    (void)request;
+    (void)on_change;
+    return nullptr;
+  }
+  // Holds the POP3 maildrop lock of `account` (across all replicas) until the result
+  // is destroyed; FAILED_PRECONDITION when another session holds it.
+  virtual asio::awaitable<absl::StatusOr<std::unique_ptr<MaildropLock>>> HoldMaildropLock(
+      const std::string& account) {
+    (void)account;
+    co_return absl::UnimplementedError("HoldMaildropLock");
+  }
 };
 
 // `deadline` applies to every call (ARCHITECTURE.md §3: every call carries one).

@@ -1,26 +1,17 @@
 // SASL PLAIN (RFC 4616) as IMAP AUTHENTICATE carries it (RFC 3501 §6.2.2, RFC 4959
-// SASL-IR): the base64 client response decoded into authorization id, user name and
-// password. Pure functions.
+// SASL-IR): the shared decoder of services/libs/mail/sasl.h under IMAP's names. The
+// continuation framing ("+", "*" to cancel) lives in imap-access. Pure functions.
 #ifndef MAILSUITE_SERVICES_LIBS_IMAP_SASL_H_
 #define MAILSUITE_SERVICES_LIBS_IMAP_SASL_H_
 
-#include <string>
-#include <string_view>
-
-#include "absl/status/statusor.h"
+#include "services/libs/mail/sasl.h"
 
 namespace mail::imap {
 
-struct PlainCredentials {
-  std::string authzid;  // empty unless the client asks to act as someone else
-  std::string authcid;  // the user name
-  std::string password;
-};
-
-// Decodes `base64` ("=" is an empty initial response, RFC 4959 §3) into the three
-// NUL-separated fields. INVALID_ARGUMENT for bad base64, a missing field, an empty
-// user name or password.
-absl::StatusOr<PlainCredentials> DecodeSaslPlain(std::string_view base64);
+using PlainCredentials = ::mail::SaslPlainCredentials;
+// INVALID_ARGUMENT for bad base64 ("=", the empty initial response of RFC 4959 §3,
+// included), a missing field, an empty user name or password.
+using ::mail::DecodeSaslPlain;
 
 }  // namespace mail::imap
 

@@ -94,4 +94,17 @@ bool SequenceSet::Contains(uint32_t n, uint32_t star) const {
   return false;
 }
 
+std::string FormatSequenceSet(const std::vector<uint32_t>& ascending) {
+  std::string out;
+  for (size_t i = 0; i < ascending.size();) {
+    size_t j = i;
+    while (j + 1 < ascending.size() && ascending[j + 1] == ascending[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(ascending[i]);
+    if (j > i) out += ":" + std::to_string(ascending[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
 }  // namespace mail::imap

@@ -41,6 +41,9 @@ class SequenceSet {
   bool has_star_ = false;
 };
 
+// "1:3,5" from ascending numbers: the compact form of COPYUID and ESEARCH ALL.
+std::string FormatSequenceSet(const std::vector<uint32_t>& ascending);
+
 }  // namespace mail::imap
 
 #endif  // MAILSUITE_SERVICES_LIBS_IMAP_SEQUENCE_SET_H_

@@ -1,25 +1,17 @@
-// SASL PLAIN (RFC 4616) as POP3 AUTH carries it (RFC 5034): the base64 client
-// response decoded into authorization id, user name and password. Pure functions.
+// SASL PLAIN (RFC 4616) as POP3 AUTH carries it (RFC 5034): the shared decoder of
+// services/libs/mail/sasl.h under POP3's names. The "+ " continuation and "*" cancel
+// live in pop3-access. Pure functions.
 #ifndef MAILSUITE_SERVICES_LIBS_POP3_SASL_H_
 #define MAILSUITE_SERVICES_LIBS_POP3_SASL_H_
 
-#include <string>
-#include <string_view>
-
-#include "absl/status/statusor.h"
+#include "services/libs/mail/sasl.h"
 
 namespace mail::pop3 {
 
-struct PlainCredentials {
-  std::string authzid;  // empty unless the client asks to act as someone else
-  std::string authcid;  // the user name
-  std::string password;
-};
-
-// Decodes `base64` ("=" is the empty response, RFC 5034 §4) into the three
-// NUL-separated fields. INVALID_ARGUMENT for bad base64, a missing field, an empty
-// user name or password, or NUL inside a field.
-absl::StatusOr<PlainCredentials> DecodeSaslPlain(std::string_view base64);
+using PlainCredentials = ::mail::SaslPlainCredentials;
+// INVALID_ARGUMENT for bad base64 ("=", the empty response of RFC 5034 §4, included),
+// a missing field, an empty user name or password, or NUL inside a field.
+using ::mail::DecodeSaslPlain;
 
 }  // namespace mail::pop3
 

@@ -1,27 +1,17 @@
-// SASL pieces for SMTP AUTH (RFC 4954): base64 framing and the PLAIN (RFC 4616)
-// and LOGIN mechanisms' messages. Pure; any thread.
+// SASL pieces for SMTP AUTH (RFC 4954): base64 framing (also for LOGIN's prompts and
+// answers) and the PLAIN (RFC 4616) message. The decoders are the shared ones of
+// services/libs/mail/sasl.h; the 334 framing lives in smtp-ingress. Pure; any thread.
 #ifndef MAILSUITE_SERVICES_LIBS_SMTP_SASL_H_
 #define MAILSUITE_SERVICES_LIBS_SMTP_SASL_H_
 
-#include <string>
-#include <string_view>
-
-#include "absl/status/statusor.h"
+#include "services/libs/mail/sasl.h"
 
 namespace mail::smtp {
 
-struct SaslPlain {
-  std::string authzid;  // usually empty
-  std::string authcid;  // the user name
-  std::string password;
-};
-
-// Decodes strict base64 (RFC 4648, padding required); InvalidArgument on error.
-absl::StatusOr<std::string> DecodeBase64(std::string_view text);
-std::string EncodeBase64(std::string_view data);
-
-// Parses a PLAIN response, base64 of "authzid NUL authcid NUL passwd".
-absl::StatusOr<SaslPlain> DecodeSaslPlain(std::string_view base64);
+using SaslPlain = ::mail::SaslPlainCredentials;
+using ::mail::DecodeBase64;
+using ::mail::DecodeSaslPlain;
+using ::mail::EncodeBase64;
 
 }  // namespace mail::smtp
 

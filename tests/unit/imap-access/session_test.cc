@@ -10,7 +10,7 @@
 
 #include "services/imap-access/server.h"
 #include "tests/fakes/fake_mailbox_client.h"
-#include "tests/unit/imap-access/transcript.h"
+#include "tests/unit/common/transcript.h"
 
 namespace mail::imap_access {
 namespace {
@@ -182,7 +182,10 @@ TEST_CASE("imap-access session: shutdown says BYE to idle sessions") {
        1},
       {Kind::kSend, "a LOGIN alice@example.test pw", 2},
       {Kind::kExpect,
-       "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT] Logged in", 3},
+       "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT ID ENABLE IDLE "
+       "NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE ESEARCH UTF8=ACCEPT "
+       "APPENDLIMIT=67108864] Logged in",
+       3},
   };
   REQUIRE(testing::PlayTranscript(steps, harness.port(), nullptr, &client) == "");
   harness.server().AskSessionsToStop();

@@ -5,12 +5,13 @@
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
 #include <catch2/catch.hpp>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include "services/pop3-access/server.h"
 #include "tests/fakes/fake_mailbox_client.h"
-#include "tests/unit/pop3-access/transcript.h"
+#include "tests/unit/common/transcript.h"
 
 namespace mail::pop3_access {
 namespace {
@@ -83,7 +84,7 @@ class Pop3Harness {
     std::istringstream in(text);
     std::string name, a, b;
     in >> name >> a >> b;
-    if (name == "plaintext") return "";  // read before the server started
+    if (name == "plaintext" || name == "idle_ms") return "";  // read before the start
     if (name == "error") {
       store_.SetError(a, ParseCode(b));
       return "";
@@ -95,6 +96,27 @@ class Pop3Harness {
     if (name == "disconnect") {
       client->Close();
       return WaitIdle() ? "" : "the session did not end";
+    }
+    if (name == "lock") {  // another session (maybe on another replica) holds it
+      auto lock = asio::co_spawn(io_, store_.HoldMaildropLock(a), asio::use_future).get();
+      if (!lock.ok()) return "cannot lock " + a + ": " + lock.status().ToString();
+      held_[a] = *std::move(lock);
+      return "";
+    }
+    if (name == "unlock") {
+      held_.erase(a);
+      return "";
+    }
+    if (name == "lose-lock") {
+      store_.LoseMaildropLock(a);
+      return "";
+    }
+    if (name == "locked") {
+      for (int i = 0; i < 200 && store_.maildrop_locked(a) != (b == "yes"); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      return store_.maildrop_locked(a) == (b == "yes") ? ""
+                                                       : "maildrop of " + a + " locked != " + b;
     }
     if (name == "messages") {
       if (!WaitIdle()) return "the session did not end";
@@ -114,6 +136,7 @@ class Pop3Harness {
   fakes::FakeMailboxClient store_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::unique_ptr<Server> server_;
+  std::map<std::string, std::unique_ptr<clients::MaildropLock>> held_;  // by @lock
   std::thread thread_;
   int port_ = 0;
   int deliveries_ = 0;
@@ -134,8 +157,10 @@ TEST_CASE("pop3-access session: golden transcripts in tests/data/pop3") {
       auto steps = testing::LoadTranscript(file);
       Config config = TestConfig();
       for (const auto& step : steps) {
-        if (step.kind == testing::TranscriptStep::Kind::kDirective && step.text == "plaintext on") {
-          config.allow_plaintext_auth = true;
+        if (step.kind != testing::TranscriptStep::Kind::kDirective) continue;
+        if (step.text == "plaintext on") config.allow_plaintext_auth = true;
+        if (step.text.rfind("idle_ms ", 0) == 0) {
+          config.idle_timeout = std::chrono::milliseconds(std::stoi(step.text.substr(8)));
         }
       }
       Pop3Harness harness(config);

@@ -76,6 +76,9 @@ struct Fixture {
     config.auth_failure_delay = std::chrono::milliseconds(0);
     config.idle_timeout = std::chrono::seconds(5);
     config.backend_retry_window = std::chrono::milliseconds(30);  // one quick retry
+    // Off unless a transcript asks (#! check_sender_domain): most use remote.test
+    // senders without setting up DNS for them.
+    config.check_sender_domain = false;
     mailbox.AddAccount("alice@example.test", "secret");
     mailbox.AddAccount("bob@example.test", "secret");
     mailbox.AddAlias("postmaster@example.test", {"alice@example.test"});
@@ -109,10 +112,14 @@ struct Fixture {
       config.allow_plaintext_auth = true;
     } else if (w[0] == "check_sender_domain") {
       config.check_sender_domain = true;
+    } else if (w[0] == "greet_pause_ms") {
+      config.greet_pause = std::chrono::milliseconds(num(1));
     } else if (w[0] == "max_recipients") {
       config.max_recipients = static_cast<int>(num(1));
     } else if (w[0] == "max_message_size") {
       config.max_message_size = static_cast<size_t>(num(1));
+    } else if (w[0] == "max_junk_commands") {
+      config.max_junk_commands = static_cast<int>(num(1));
     } else if (w[0] == "max_errors") {
       config.max_errors = static_cast<int>(num(1));
     } else if (w[0] == "idle_timeout_ms") {
@@ -185,6 +192,7 @@ std::string DumpEnvelope(const v1::Envelope& env) {
   for (int i = 0; i < env.recipients_size(); ++i) {
     const v1::EnvelopeRecipient& r = env.recipients(i);
     s += (i ? "," : "") + r.address();
+    if (r.local()) s += "[local]";
     if (r.notify_size() > 0 || !r.orcpt().empty()) {
       s += "[notify=";
       for (int n = 0; n < r.notify_size(); ++n) {

@@ -65,5 +65,11 @@ TEST_CASE("imap sequence set: the number of ranges is limited") {
   CHECK_FALSE(SequenceSet::Parse(many).ok());
 }
 
+TEST_CASE("imap sequence_set: numbers are written back in compact form") {
+  CHECK(FormatSequenceSet({}) == "");
+  CHECK(FormatSequenceSet({1, 2, 3, 5, 7, 8}) == "1:3,5,7:8");
+  CHECK(FormatSequenceSet({4}) == "4");
+}
+
 }  // namespace
 }  // namespace mail::imap

@@ -1,0 +1,100 @@
+// IDLE (RFC 2177): the client waits for news; the server pushes EXISTS, EXPUNGE and
+// FETCH (FLAGS) as they happen until the client sends DONE. With a mailbox selected the
+// session watches it (MailboxClient::WatchMailbox, LISTEN/NOTIFY in mailbox-store): a
+// change interrupts the wait for DONE and the session re-reads the mailbox. Without a
+// watch (the stream failed or ended) it polls every kPollInterval instead.
+#include <asio/post.hpp>
+
+#include "absl/strings/match.h"
+#include "services/imap-access/session.h"
+#include "services/libs/imap/response.h"
+
+namespace mail::imap_access {
+namespace {
+
+constexpr std::chrono::milliseconds kPollInterval(500);
+// With a live watch, a safety re-read this often anyway.
+constexpr std::chrono::milliseconds kWatchedInterval(30000);
+
+}  // namespace
+
+void Session::MailboxChanged() {
+  change_pending_ = true;
+  if (reading_idle_) stream_->Interrupt();
+}
+
+asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
+  if (!cmd.args.empty()) {
+    Tagged(cmd, "BAD", "", "IDLE takes no arguments");
+    co_return;
+  }
+  Send(imap::Continuation("idling"));
+  // The autologout timer restarts with IDLE (RFC 2177 §3: re-issue IDLE within 29 min).
+  const auto deadline = std::chrono::steady_clock::now() + config_.idle_timeout;
+  std::unique_ptr<clients::MailboxWatch> watch;
+  change_pending_ = false;
+  if (selected_) {
+    v1::WatchMailboxRequest request;
+    request.set_account(account_);
+    request.set_mailbox(selected_->name);
+    std::weak_ptr<Session> weak = weak_from_this();
+    asio::any_io_executor strand = executor_;
+    watch = mailbox_.WatchMailbox(request, [weak, strand] {
+      asio::post(strand, [weak] {
+        if (auto self = weak.lock()) self->MailboxChanged();
+      });
+    });
+  }
+  std::string line;
+  for (;;) {
+    bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
+    if (!flushed) {
+      closing_ = true;
+      co_return;
+    }
+    if (change_pending_) {
+      change_pending_ = false;
+      co_await SyncSelected();
+      continue;
+    }
+    const bool watched = watch != nullptr && !watch->ended();
+    waiting_for_command_ = true;
+    reading_idle_ = true;
+    net::ReadResult read = co_await stream_->ReadLine(&line, config_.limits.max_line,
+                                                      watched ? kWatchedInterval : kPollInterval);
+    reading_idle_ = false;
+    waiting_for_command_ = false;
+    if (closing_ || read == net::ReadResult::kClosed) {
+      closing_ = true;
+      co_return;
+    }
+    if (read == net::ReadResult::kTooLong) {
+      Send(imap::UntaggedStatus("BYE", "TOOBIG", "Command line too long"));
+      closing_ = true;
+      co_return;
+    }
+    if (read == net::ReadResult::kOk) {
+      if (absl::EqualsIgnoreCase(line, "DONE")) {
+        Tagged(cmd, "OK", "", "IDLE terminated");
+      } else {
+        Tagged(cmd, "BAD", "", "Expected DONE to end IDLE");
+      }
+      co_return;
+    }
+    // The interval passed, or a change interrupted the read.
+    if (stopping_ != nullptr && stopping_->load()) {
+      Send(imap::UntaggedStatus("BYE", "", "Server shutting down, try again later"));
+      closing_ = true;
+      co_return;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      Send(imap::UntaggedStatus("BYE", "", "Autologout: idle for too long"));
+      closing_ = true;
+      co_return;
+    }
+    change_pending_ = false;
+    co_await SyncSelected();
+  }
+}
+
+}  // namespace mail::imap_access

@@ -1,0 +1,74 @@
+// CREATE, DELETE, RENAME, SUBSCRIBE and UNSUBSCRIBE (RFC 3501 §6.3.3-6.3.7): mailbox
+// management, done by mailbox-store in one transaction each. Names use "/" as the
+// hierarchy delimiter; a trailing "/" on CREATE only says the client means a parent.
+#include "absl/strings/str_cat.h"
+#include "services/imap-access/session.h"
+#include "services/libs/imap/response.h"
+
+namespace mail::imap_access {
+
+asio::awaitable<void> Session::CmdMailbox(const imap::Command& cmd) {
+  const bool rename = cmd.name == "RENAME";
+  if (cmd.args.size() != (rename ? 2u : 1u)) {
+    Tagged(cmd, "BAD", "",
+           rename ? "Usage: RENAME from to" : absl::StrCat("Usage: ", cmd.name, " mailbox"));
+    co_return;
+  }
+  std::optional<std::string> name = MailboxArg(cmd, cmd.args[0]);
+  if (!name) co_return;
+  absl::Status status;
+  if (cmd.name == "CREATE") {
+    // RFC 3501 §6.3.3: "a/" creates "a"; the delimiter only announces children.
+    while (!name->empty() && name->back() == '/') name->pop_back();
+    if (*name == "INBOX") {
+      Tagged(cmd, "NO", "ALREADYEXISTS", "INBOX always exists");
+      co_return;
+    }
+    v1::CreateMailboxRequest request;
+    request.set_account(account_);
+    request.set_name(*name);
+    status = (co_await mailbox_.CreateMailbox(request)).status();
+  } else if (cmd.name == "DELETE") {
+    if (*name == "INBOX") {
+      Tagged(cmd, "NO", "CANNOT", "INBOX cannot be deleted");
+      co_return;
+    }
+    v1::DeleteMailboxRequest request;
+    request.set_account(account_);
+    request.set_name(*name);
+    status = (co_await mailbox_.DeleteMailbox(request)).status();
+    if (status.ok() && selected_ && selected_->name == *name) {
+      // Deleting the selected mailbox leaves nothing selected; the client is told why.
+      selected_.reset();
+      state_ = kAuthenticated;
+      Send(imap::UntaggedStatus("OK", "CLOSED", "Selected mailbox was deleted"));
+    }
+  } else if (rename) {
+    std::optional<std::string> to = MailboxArg(cmd, cmd.args[1]);
+    if (!to) co_return;
+    v1::RenameMailboxRequest request;
+    request.set_account(account_);
+    request.set_from(*name);
+    request.set_to(*to);
+    status = (co_await mailbox_.RenameMailbox(request)).status();
+    // The selected mailbox (or one above it) was renamed: follow it. Renaming INBOX
+    // leaves INBOX selected; its messages leave, which the next sync reports.
+    if (status.ok() && selected_ && *name != "INBOX" &&
+        (selected_->name == *name || selected_->name.rfind(*name + "/", 0) == 0)) {
+      selected_->name = *to + selected_->name.substr(name->size());
+    }
+  } else {
+    v1::SetSubscriptionRequest request;
+    request.set_account(account_);
+    request.set_name(*name);
+    request.set_subscribed(cmd.name == "SUBSCRIBE");
+    status = (co_await mailbox_.SetSubscription(request)).status();
+  }
+  if (!status.ok()) {
+    MailboxError(cmd, cmd.name, status);
+    co_return;
+  }
+  Tagged(cmd, "OK", "", absl::StrCat(cmd.name, " completed"));
+}
+
+}  // namespace mail::imap_access

@@ -1,0 +1,199 @@
+// SEARCH and UID SEARCH (RFC 3501 §6.4.4, ESEARCH RETURN (MIN MAX COUNT ALL) of
+// RFC 4731). Flags, UIDs, sizes and internal dates are matched against the session's
+// snapshot; header and body keys fetch each candidate message once and match
+// case-insensitive substrings on the raw (undecoded) text — a simple scan whose cost
+// grows with the mailbox (see README: moving text search into mailbox-store is next).
+// No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/imap-access/session.h"
+#include "services/libs/imap/date_time.h"
+#include "services/libs/imap/message_sections.h"
+#include "services/libs/imap/response.h"
+#include "services/libs/imap/search.h"
+#include "services/libs/imap/sequence_set.h"
+
+namespace mail::imap_access {
+namespace {
+
+using imap::SearchKey;
+using Kind = SearchKey::Kind;
+
+// The unfolded values of the header fields named `field` (upper case).
+std::vector<std::string> HeaderValues(std::string_view header, std::string_view field) {
+  std::vector<std::string> values;
+  std::string* current = nullptr;
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t end = header.find('\n', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view line = header.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = end + 1;
+    if (!line.empty() && (line[0] == ' ' || line[0] == '\t')) {
+      if (current != nullptr) current->append(line.data(), line.size());
+      continue;
+    }
+    current = nullptr;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    absl::string_view name =
+        absl::StripTrailingAsciiWhitespace(absl::string_view(line.data(), colon));
+    if (absl::EqualsIgnoreCase(name, absl::string_view(field.data(), field.size()))) {
+      values.emplace_back(line.substr(colon + 1));
+      current = &values.back();
+    }
+  }
+  return values;
+}
+
+// The day of the Date: header (RFC 3501: "disregarding time and timezone"), or -1.
+int64_t SentDay(std::string_view header) {
+  std::vector<std::string> dates = HeaderValues(header, "DATE");
+  if (dates.empty()) return -1;
+  std::string d = dates[0];
+  size_t comma = d.find(',');
+  if (comma != std::string::npos) d = d.substr(comma + 1);
+  std::vector<std::string> words =
+      absl::StrSplit(absl::StripAsciiWhitespace(d), ' ', absl::SkipWhitespace());
+  if (words.size() < 3) return -1;
+  absl::StatusOr<int64_t> day =
+      imap::ParseDate(absl::StrCat(words[0], "-", words[1], "-", words[2]));
+  return day.ok() ? *day : -1;
+}
+
+struct Candidate {
+  const v1::MessageInfo* info;
+  uint32_t seq;
+  const std::string* body;  // null when no key needs it
+};
+
+bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_t max_uid) {
+  switch (key.kind) {
+    case Kind::kAll:
+      return true;
+    case Kind::kAnd:
+      for (const SearchKey& k : key.children) {
+        if (!Matches(k, c, max_seq, max_uid)) return false;
+      }
+      return true;
+    case Kind::kOr:
+      return Matches(key.children[0], c, max_seq, max_uid) ||
+             Matches(key.children[1], c, max_seq, max_uid);
+    case Kind::kNot:
+      return !Matches(key.children[0], c, max_seq, max_uid);
+    case Kind::kSequence:
+      return key.set.Contains(c.seq, max_seq);
+    case Kind::kUid:
+      return key.set.Contains(c.info->uid(), max_uid);
+    case Kind::kFlag:
+      return HasFlag(*c.info, key.text);
+    case Kind::kNoFlag:
+      return !HasFlag(*c.info, key.text);
+    case Kind::kLarger:
+      return static_cast<int64_t>(c.info->size()) > key.number;
+    case Kind::kSmaller:
+      return static_cast<int64_t>(c.info->size()) < key.number;
+    case Kind::kBefore:
+    case Kind::kOn:
+    case Kind::kSince: {
+      int64_t t = c.info->internal_date_unix();
+      int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+      return key.kind == Kind::kBefore ? day < key.number
+             : key.kind == Kind::kOn   ? day == key.number
+                                       : day >= key.number;
+    }
+    default:
+      break;
+  }
+  if (c.body == nullptr) return false;
+  imap::MessageParts parts = imap::SplitMessage(*c.body);
+  switch (key.kind) {
+    case Kind::kSentBefore:
+    case Kind::kSentOn:
+    case Kind::kSentSince: {
+      int64_t day = SentDay(parts.header);
+      if (day < 0) return false;
+      return key.kind == Kind::kSentBefore ? day < key.number
+             : key.kind == Kind::kSentOn   ? day == key.number
+                                           : day >= key.number;
+    }
+    case Kind::kHeader: {
+      std::vector<std::string> values = HeaderValues(parts.header, key.field);
+      for (const std::string& v : values) {
+        if (imap::ContainsIgnoreCase(v, key.text)) return true;
+      }
+      // RFC 3501: HEADER with an empty string matches every message with the field.
+      return false;
+    }
+    case Kind::kBody:
+      return imap::ContainsIgnoreCase(parts.text, key.text);
+    case Kind::kText:
+      return imap::ContainsIgnoreCase(*c.body, key.text);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
+  absl::StatusOr<imap::SearchProgram> program = imap::ParseSearch(cmd.args);
+  if (!program.ok()) {
+    std::string why(program.status().message());
+    if (why == "BADCHARSET") {
+      Tagged(cmd, "NO", "BADCHARSET (US-ASCII UTF-8)", "Unsupported charset");
+    } else {
+      Tagged(cmd, "BAD", "", why);
+    }
+    co_return;
+  }
+  const SelectedMailbox& box = *selected_;
+  const bool needs_body = program->root.NeedsBody();
+  std::vector<uint32_t> hits;
+  for (uint32_t i = 0; i < box.count(); ++i) {
+    const v1::MessageInfo& message = box.messages[i];
+    std::string body;
+    if (needs_body) {
+      v1::FetchBodyRequest request;
+      request.set_account(account_);
+      request.set_mailbox(box.name);
+      request.set_uid(message.uid());
+      absl::StatusOr<std::string> fetched = co_await mailbox_.FetchBody(request);
+      if (fetched.status().code() == absl::StatusCode::kNotFound) continue;  // expunged
+      if (!fetched.ok()) {
+        BackendError(cmd, "FetchBody", fetched.status());
+        co_return;
+      }
+      body = *std::move(fetched);
+    }
+    Candidate c{&message, i + 1, needs_body ? &body : nullptr};
+    if (Matches(program->root, c, box.count(), box.max_uid())) {
+      hits.push_back(cmd.uid ? message.uid() : i + 1);
+    }
+  }
+  if (!program->esearch) {
+    std::string line = "SEARCH";
+    for (uint32_t n : hits) absl::StrAppend(&line, " ", n);
+    Send(imap::Untagged(line));
+  } else {
+    std::string line = "ESEARCH (TAG ";
+    imap::AppendString(&line, cmd.tag);
+    line += ")";
+    if (cmd.uid) line += " UID";
+    if (!hits.empty()) {
+      if (program->return_min) absl::StrAppend(&line, " MIN ", hits.front());
+      if (program->return_max) absl::StrAppend(&line, " MAX ", hits.back());
+    }
+    if (program->return_count) absl::StrAppend(&line, " COUNT ", hits.size());
+    if (program->return_all && !hits.empty()) {
+      absl::StrAppend(&line, " ALL ", imap::FormatSequenceSet(hits));
+    }
+    Send(imap::Untagged(line));
+  }
+  Tagged(cmd, "OK", "", cmd.uid ? "UID SEARCH completed" : "SEARCH completed");
+}
+
+}  // namespace mail::imap_access

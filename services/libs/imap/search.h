@@ -1,0 +1,68 @@
+// SEARCH criteria (RFC 3501 §6.4.4, ESEARCH RETURN options of RFC 4731): the
+// arguments of "SEARCH [RETURN (...)] [CHARSET x] key..." parsed into a tree of keys
+// that imap-access evaluates against its snapshot and, for text keys, the message.
+// Values; pure.
+#ifndef MAILSUITE_SERVICES_LIBS_IMAP_SEARCH_H_
+#define MAILSUITE_SERVICES_LIBS_IMAP_SEARCH_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/libs/imap/parser.h"
+#include "services/libs/imap/sequence_set.h"
+
+namespace mail::imap {
+
+struct SearchKey {
+  enum class Kind {
+    kAll,
+    kAnd,         // children all match
+    kOr,          // children[0] or children[1]
+    kNot,         // children[0] does not match
+    kSequence,    // set: message sequence numbers
+    kUid,         // set: UIDs
+    kFlag,        // text: a system flag or keyword the message has
+    kNoFlag,      // text: ... it lacks
+    kLarger,      // number: RFC822.SIZE > number
+    kSmaller,     // number: RFC822.SIZE < number
+    kBefore,      // number: internal date (days since epoch, UTC) <
+    kOn,          // ... ==
+    kSince,       // ... >=
+    kSentBefore,  // number: the Date: header's day <
+    kSentOn,
+    kSentSince,
+    kHeader,  // field (upper case), text: the header field contains text
+    kBody,    // text: the body contains it
+    kText,    // text: the header or body contains it
+  };
+  Kind kind = Kind::kAll;
+  std::string field;
+  std::string text;
+  int64_t number = 0;
+  SequenceSet set;
+  std::vector<SearchKey> children;
+
+  // Needs the message octets (header or body text, sent dates).
+  bool NeedsBody() const;
+};
+
+struct SearchProgram {
+  // RETURN (...) given: answer with ESEARCH (RFC 4731).
+  bool esearch = false;
+  bool return_min = false, return_max = false, return_count = false, return_all = false;
+  SearchKey root;  // kAnd of the top-level keys
+};
+
+// Parses the arguments of SEARCH / UID SEARCH. CHARSET must be US-ASCII or UTF-8
+// (anything else: INVALID_ARGUMENT with the message "BADCHARSET"). INVALID_ARGUMENT
+// with a message for "BAD" for malformed criteria.
+absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args);
+
+// ASCII case-insensitive substring test (RFC 3501 §6.4.4: "case-insensitive").
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
+
+}  // namespace mail::imap
+
+#endif  // MAILSUITE_SERVICES_LIBS_IMAP_SEARCH_H_

@@ -1,0 +1,110 @@
+// MailboxService.AppendMessage (IMAP APPEND, RFC 3501 §6.3.11, UIDPLUS RFC 4315): stores
+// one message in any mailbox of the account, with flags and an internal date, charging
+// the quota in the same transaction. No idempotency: IMAP APPEND has none.
+#include <sodium.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/libs/base/log.h"
+#include "services/libs/base/status_macros.h"
+#include "services/mailbox-store/imap_common.h"
+#include "services/mailbox-store/lookup.h"
+#include "services/mailbox-store/mailbox_service.h"
+
+namespace mail::mailbox_store {
+namespace {
+
+std::string Sha256(const std::string& body) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(body.data()), body.size());
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+absl::Status DoAppend(pg::Pool& pool, uint64_t max_size,
+                      grpc::ServerReader<v1::AppendMessageRequest>* reader,
+                      v1::AppendMessageResponse* resp) {
+  v1::AppendMessageRequest request;
+  if (!reader->Read(&request) || !request.has_metadata()) {
+    return absl::InvalidArgumentError("the first AppendMessage message must carry the metadata");
+  }
+  const v1::AppendMetadata meta = request.metadata();
+  auto too_big = [&] {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("message larger than the limit of ", max_size, " octets"));
+  };
+  if (meta.size_hint() > max_size) return too_big();
+  std::vector<std::string> system, keywords;
+  MAIL_RETURN_IF_ERROR(SplitFlags(
+      std::vector<std::string>(meta.flags().begin(), meta.flags().end()), &system, &keywords));
+  std::string body;
+  if (meta.size_hint() > 0) body.reserve(meta.size_hint());
+  while (reader->Read(&request)) {
+    if (!request.has_chunk()) {
+      return absl::InvalidArgumentError("an AppendMessage stream is metadata, then chunks");
+    }
+    if (body.size() + request.chunk().data().size() > max_size) return too_big();
+    body += request.chunk().data();
+  }
+  const std::string sha256 = Sha256(body);
+  const int64_t size = static_cast<int64_t>(body.size());
+  return pg::InTransaction(pool, [&](pg::Connection& conn) -> absl::Status {
+    MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(conn, meta.account()));
+    MAIL_ASSIGN_OR_RETURN(MailboxRow mailbox,
+                          FindMailbox(conn, account.id, CanonicalName(meta.mailbox())));
+    // Quota first (account row), then the mailbox row: Deliver's lock order.
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result charged,
+        conn.Exec("UPDATE mailstore.accounts SET used_bytes = used_bytes + $2 WHERE id = $1 "
+                  "AND (quota_bytes = 0 OR used_bytes + $2 <= quota_bytes) RETURNING id",
+                  {account.id, size}));
+    if (charged.rows() == 0) return absl::ResourceExhaustedError("mailbox quota exceeded");
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result found,
+        conn.Exec("SELECT id FROM mailstore.blobs WHERE sha256 = $1 FOR KEY SHARE",
+                  {pg::Param::Bytes(sha256)}));
+    int64_t blob_id = 0;
+    if (found.rows() > 0) {
+      blob_id = found.GetInt(0, 0);
+    } else {
+      MAIL_ASSIGN_OR_RETURN(
+          pg::Result inserted,
+          conn.Exec("INSERT INTO mailstore.blobs (sha256, size, body) VALUES ($1, $2, $3) "
+                    "ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256 RETURNING id",
+                    {pg::Param::Bytes(sha256), size, pg::Param::Bytes(body)}));
+      blob_id = inserted.GetInt(0, 0);
+    }
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result slot,
+        conn.Exec("UPDATE mailstore.mailboxes SET uidnext = uidnext + 1, highest_modseq = "
+                  "highest_modseq + 1 WHERE id = $1 AND account_id = $2 RETURNING uidnext - 1, "
+                  "highest_modseq, uidvalidity",
+                  {mailbox.id, account.id}));
+    if (slot.rows() == 0) return absl::NotFoundError("mailbox vanished");
+    const int64_t uid = slot.GetInt(0, 0);
+    const int64_t modseq = slot.GetInt(0, 1);
+    // TODO(issue 5): store ENVELOPE/BODYSTRUCTURE here too once Deliver does
+    // (services/libs/mail), so APPENDed messages answer FETCH ENVELOPE like delivered ones.
+    MAIL_RETURN_IF_ERROR(
+        conn.Exec("INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, size, "
+                  "modseq, flags, keywords, internal_date) VALUES ($1, $2, $3, $4, $5, $6, "
+                  "$7::text[], $8::text[], CASE WHEN $9::bigint = 0 THEN now() ELSE "
+                  "to_timestamp($9::bigint) END)",
+                  {mailbox.id, uid, account.id, blob_id, size, modseq, TextArray(system),
+                   TextArray(keywords), meta.internal_date_unix()})
+            .status());
+    MAIL_RETURN_IF_ERROR(NotifyChange(conn, account.id, mailbox.id, modseq));
+    resp->set_uidvalidity(static_cast<uint32_t>(slot.GetInt(0, 2)));
+    resp->set_uid(static_cast<uint32_t>(uid));
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace
+
+grpc::Status MailboxServiceImpl::AppendMessage(grpc::ServerContext*,
+                                               grpc::ServerReader<v1::AppendMessageRequest>* reader,
+                                               v1::AppendMessageResponse* resp) {
+  return RunRpc(metrics_, "AppendMessage",
+                [&] { return DoAppend(pool_, config_.max_message_size, reader, resp); });
+}
+
+}  // namespace mail::mailbox_store

@@ -1,0 +1,295 @@
+"""End-to-end tests of the IMAP server's write side against the real suite.
+
+imaplib sessions over the real mailbox-store and PostgreSQL: CREATE/RENAME (also of
+INBOX)/DELETE/SUBSCRIBE/STATUS/NAMESPACE, modified UTF-7 names, APPEND with flags and a
+date (APPENDUID), STORE and \\Seen on FETCH, SEARCH and ESEARCH, COPY/MOVE (COPYUID),
+EXPUNGE and quota accounting (GETQUOTAROOT); two sessions where one IDLEs while the other
+delivers through SMTP and expunges; and a sync with mbsync (isync) that downloads, flags
+and deletes, after which a second sync changes nothing.
+Run: /usr/bin/python3 tests/e2e/test_imap_server.py -v
+"""
+
+import imaplib
+import os
+import re
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+SERVICES = ("mailbox-store", "smtp-ingress", "imap-access")
+PASSWORD = "imap secret"
+USERS = ("anna", "ben", "cleo", "dora", "emil", "fay")
+
+
+def missing_binaries():
+    bin_dir = harness.default_bin_dir()
+    return [n for n in SERVICES + ("mailctl",) if not os.access(os.path.join(bin_dir, n), os.X_OK)]
+
+
+def make_message(token, subject=None):
+    return (f"From: Sender <sender@elsewhere.test>\r\nTo: <someone@example.test>\r\n"
+            f"Subject: {subject or token}\r\nDate: Tue, 1 Jul 2025 10:52:37 +0200\r\n"
+            f"Message-ID: <{token}@elsewhere.test>\r\n\r\nHello {token}.\r\nBye\r\n")
+
+
+@unittest.skipIf(missing_binaries(), f"not built yet: {missing_binaries()}")
+class ImapServerTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.suite = harness.Suite(services=SERVICES, extra_flags={
+            "imap-access": ["--auth_failure_delay=0s", "--allow_plaintext_auth"]}).__enter__()
+        cls.addClassCleanup(cls.suite.__exit__, None, None, None)
+        ctl = cls.suite.mailctl
+        ctl("domain", "add", "example.test").check_returncode()
+        for user in USERS:
+            ctl("user", "add", f"{user}@example.test", "--password-stdin",
+                input=PASSWORD).check_returncode()
+
+    def deliver(self, user, subject=None):
+        text = make_message(uuid.uuid4().hex, subject)
+        with smtplib.SMTP("127.0.0.1", self.suite.ports["smtp"], timeout=30) as smtp:
+            self.assertEqual(smtp.sendmail("sender@elsewhere.test", [f"{user}@example.test"],
+                                           text), {})
+        return text
+
+    def imap(self, user):
+        imap = imaplib.IMAP4("127.0.0.1", self.suite.ports["imap"], timeout=30)
+        imap.login(f"{user}@example.test", PASSWORD)
+        self.addCleanup(self.logout, imap)
+        return imap
+
+    @staticmethod
+    def logout(imap):
+        try:
+            imap.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+
+    def ok(self, result):
+        typ, data = result
+        self.assertEqual(typ, "OK", data)
+        return data
+
+    def test_mailbox_management(self):
+        imap = self.imap("anna")
+        self.assertIn(b"NAMESPACE", self.ok(imap.capability())[0].split())
+        self.ok(imap.create("Work/Projects"))
+        data = self.ok(imap.list('""', "*"))
+        self.assertIn(b'(\\HasChildren) "/" Work', data)
+        self.assertIn(b'(\\HasNoChildren) "/" Work/Projects', data)
+        self.assertIn(b'(\\HasNoChildren \\Sent) "/" Sent', data)
+        self.assertEqual(imap.create("Work")[0], "NO")
+        self.ok(imap.rename("Work", "Job"))
+        data = self.ok(imap.list('""', "Job*"))
+        self.assertEqual(len(data), 2, data)
+        self.ok(imap.unsubscribe("Job"))
+        subscribed = self.ok(imap.lsub('""', "*"))
+        self.assertFalse(any(d.endswith(b'"/" Job') for d in subscribed), subscribed)
+        self.ok(imap.subscribe("Job"))
+        self.ok(imap.delete("Job/Projects"))
+        self.assertEqual(imap.delete("INBOX")[0], "NO")
+        # Modified UTF-7 (RFC 3501 §5.1.3) round trip: "Entwürfe".
+        self.ok(imap.create("Entw&APw-rfe"))
+        self.assertIn(b'"/" Entw&APw-rfe', self.ok(imap.list('""', "Entw*"))[0])
+        # A mailbox deleted and created again gets a new UIDVALIDITY (RFC 3501 §2.3.1.1).
+        self.ok(imap.create("Tmp"))
+        first = self.ok(imap.status("Tmp", "(UIDVALIDITY)"))[0]
+        self.ok(imap.delete("Tmp"))
+        self.ok(imap.create("Tmp"))
+        self.assertNotEqual(self.ok(imap.status("Tmp", "(UIDVALIDITY)"))[0], first)
+        # RENAME INBOX moves its messages and leaves INBOX empty (RFC 3501 §6.3.5).
+        self.deliver("anna")
+        self.deliver("anna")
+        self.ok(imap.rename("INBOX", "Old"))
+        self.assertIn(b"MESSAGES 2", self.ok(imap.status("Old", "(MESSAGES UNSEEN SIZE)"))[0])
+        self.assertIn(b"MESSAGES 0", self.ok(imap.status("INBOX", "(MESSAGES)"))[0])
+        data = self.ok(imap.select("Old"))
+        self.assertEqual(data, [b"2"])
+        self.assertEqual(len(self.ok(imap.fetch("1:2", "(BODY.PEEK[HEADER])"))), 4)
+
+    def test_append_store_search_copy_move_expunge(self):
+        imap = self.imap("ben")
+        body = make_message("appended", "Quarterly report").encode()
+        typ, data = imap.append("INBOX", "(\\Flagged $Work)", imaplib.Time2Internaldate(
+            1700000000), body)
+        self.assertEqual(typ, "OK", data)
+        self.assertRegex(imap.untagged_responses.get("APPENDUID", [b""])[-1] or b"", rb"^\d+ 1$")
+        self.deliver("ben", "Lunch on Friday")
+        self.assertEqual(self.ok(imap.select("INBOX")), [b"2"])
+        data = self.ok(imap.fetch("1", "(FLAGS INTERNALDATE RFC822.SIZE)"))[0]
+        self.assertIn(b"\\Flagged", data)
+        self.assertIn(b"$Work", data)
+        self.assertIn(b'"14-Nov-2023 22:13:20 +0000"', data)
+        self.assertIn(f"RFC822.SIZE {len(body)}".encode(), data)
+        # FETCH BODY[] (not PEEK) sets \Seen and says so.
+        data = self.ok(imap.fetch("2", "(BODY[TEXT])"))
+        self.assertIn(b"\\Seen", b"".join(p if isinstance(p, bytes) else p[0] for p in data))
+        self.assertEqual(self.ok(imap.search(None, "UNSEEN")), [b"1"])
+        self.assertEqual(self.ok(imap.search(None, "SUBJECT", '"lunch ON"')), [b"2"])
+        self.assertEqual(self.ok(imap.search(None, "BODY", "appended")), [b"1"])
+        self.assertEqual(self.ok(imap.search(None, "KEYWORD", "$Work")), [b"1"])
+        self.assertEqual(self.ok(imap.search(None, "SENTON", "1-Jul-2025")), [b"1 2"])
+        self.assertEqual(self.ok(imap.search(None, "BEFORE", "1-Jan-2024")), [b"1"])
+        self.assertEqual(self.ok(imap.uid("SEARCH", "LARGER", "1")), [b"1 2"])
+        typ, data = imap._simple_command("SEARCH", "RETURN", "(MIN COUNT)", "ALL")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"MIN 1 COUNT 2", imap.untagged_responses.get("ESEARCH", [b""])[-1])
+        # STORE: flags stick, keywords too.
+        data = self.ok(imap.store("1", "-FLAGS", "(\\Flagged)"))
+        self.assertNotIn(b"\\Flagged", data[0])
+        self.ok(imap.store("1:2", "+FLAGS", "(\\Answered)"))
+        self.assertEqual(self.ok(imap.search(None, "ANSWERED")), [b"1 2"])
+        # COPY charges the quota, MOVE does not.
+        quota_before = self.quota_used(imap)
+        typ, data = imap.copy("1:2", "Trash")
+        self.assertEqual(typ, "OK", data)
+        self.assertGreater(self.quota_used(imap), quota_before)
+        typ, data = imap.copy("1", "Nowhere")
+        self.assertEqual(typ, "NO")
+        self.assertIn(b"[TRYCREATE]", data[0])
+        self.ok(imap.create("Archive2"))
+        typ, data = imap._simple_command("UID", "MOVE", "2", "Archive2")
+        self.assertEqual(typ, "OK", data)
+        self.assertIn(b"MESSAGES 1", self.ok(imap.status("Archive2", "(MESSAGES)"))[0])
+        self.assertIn(b"MESSAGES 2", self.ok(imap.status("Trash", "(MESSAGES)"))[0])
+        # EXPUNGE gives the quota back.
+        used = self.quota_used(imap)
+        self.ok(imap.store("1", "+FLAGS.SILENT", "(\\Deleted)"))
+        self.ok(imap.expunge())
+        self.assertEqual(self.ok(imap.search(None, "ALL")), [b""])
+        self.assertLess(self.quota_used(imap), used)
+
+    def quota_used(self, imap):
+        typ, data = imap.getquotaroot("INBOX")
+        self.assertEqual(typ, "OK", data)
+        used = [0]
+        for line in data[1] if len(data) > 1 else []:
+            m = re.search(rb"STORAGE (\d+)", line or b"")
+            if m:
+                used = [int(m.group(1))]
+        # No quota limit means no STORAGE resource: fall back to STATUS SIZE of all boxes.
+        if used == [0]:
+            total = 0
+            for box in ("INBOX", "Trash", "Archive2"):
+                typ, st = imap.status(box, "(SIZE)")
+                if typ == "OK":
+                    total += int(re.search(rb"SIZE (\d+)", st[0]).group(1))
+            return total
+        return used[0]
+
+    def test_idle_sees_delivery_and_expunge_from_another_session(self):
+        idler = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
+        self.addCleanup(idler.close)
+        f = idler.makefile("rb")
+        self.assertTrue(f.readline().startswith(b"* OK"))
+
+        def command(line):
+            idler.sendall(line + b"\r\n")
+            tag = line.split(b" ")[0]
+            lines = []
+            while True:
+                got = f.readline()
+                lines.append(got)
+                if got.startswith(tag + b" "):
+                    return lines
+
+        self.assertIn(b"OK", command(b'a LOGIN cleo@example.test "imap secret"')[-1])
+        self.assertIn(b"OK", command(b"b SELECT INBOX")[-1])
+        idler.sendall(b"c IDLE\r\n")
+        self.assertEqual(f.readline(), b"+ idling\r\n")
+        self.deliver("cleo")
+        accepted = time.monotonic()  # after SMTP 250
+        self.assertEqual(f.readline(), b"* 1 EXISTS\r\n")
+        # Pushed through LISTEN/NOTIFY and WatchMailbox (a poll would take up to 500 ms).
+        self.assertLess(time.monotonic() - accepted, 0.3)
+        # The other session expunges it.
+        other = self.imap("cleo")
+        self.ok(other.select("INBOX"))
+        self.ok(other.store("1", "+FLAGS", "(\\Deleted)"))
+        self.assertEqual(f.readline(), b"* 1 FETCH (FLAGS (\\Deleted))\r\n")
+        self.ok(other.expunge())
+        self.assertEqual(f.readline(), b"* 1 EXPUNGE\r\n")
+        idler.sendall(b"DONE\r\n")
+        self.assertEqual(f.readline(), b"c OK IDLE terminated\r\n")
+
+    @unittest.skipIf(shutil.which("mbsync") is None, "mbsync (Debian isync) is not installed")
+    def test_mbsync_downloads_flags_deletes_then_changes_nothing(self):
+        for i in range(3):
+            self.deliver("dora", f"sync {i}")
+        home = tempfile.mkdtemp(prefix="mbsync-")
+        self.addCleanup(shutil.rmtree, home, True)
+        maildir = os.path.join(home, "mail")
+        os.makedirs(maildir)
+        config = os.path.join(home, "mbsyncrc")
+        with open(config, "w") as out:
+            out.write(f"""IMAPAccount test
+Host 127.0.0.1
+Port {self.suite.ports['imap']}
+User dora@example.test
+Pass "{PASSWORD}"
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account test
+
+MaildirStore local
+Path {maildir}/
+Inbox {maildir}/INBOX
+SubFolders Verbatim
+
+Channel test
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Expunge Both
+SyncState *
+""")
+
+        def sync():
+            result = subprocess.run(["mbsync", "-c", config, "-a"], capture_output=True,
+                                    timeout=120, env=dict(os.environ, HOME=home))
+            self.assertEqual(result.returncode, 0, result.stderr.decode())
+            return result
+
+        def local_files():
+            found = {}
+            for root, _, files in os.walk(maildir):
+                for name in files:
+                    if "/cur" in root or "/new" in root:
+                        found[os.path.join(root, name)] = name
+            return found
+
+        sync()
+        inbox = [p for p in local_files() if "/INBOX/" in p]
+        self.assertEqual(len(inbox), 3, local_files())
+        # Flag one locally, delete another, and sync again.
+        inbox.sort()
+        flagged, deleted = inbox[0], inbox[1]
+        base = flagged.replace("/new/", "/cur/")
+        os.rename(flagged, (base.split(":2,")[0] if ":2," in base else base) + ":2,F")
+        os.unlink(deleted)
+        sync()
+        imap = self.imap("dora")
+        self.assertEqual(self.ok(imap.select("INBOX")), [b"2"])
+        self.assertEqual(len(self.ok(imap.search(None, "FLAGGED"))[0].split()), 1)
+        before_local = sorted(local_files().values())
+        before_server = self.ok(imap.fetch("1:*", "(UID FLAGS)"))
+        sync()
+        self.assertEqual(sorted(local_files().values()), before_local)
+        self.ok(imap.noop())
+        self.assertEqual(self.ok(imap.fetch("1:*", "(UID FLAGS)")), before_server)
+
+
+if __name__ == "__main__":
+    unittest.main()

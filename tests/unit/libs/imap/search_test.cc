@@ -1,0 +1,73 @@
+// SEARCH criteria parsing (RFC 3501 §6.4.4, ESEARCH RETURN of RFC 4731).
+#include "services/libs/imap/search.h"
+
+#include <catch2/catch.hpp>
+
+#include "services/libs/imap/parser.h"
+
+namespace mail::imap {
+namespace {
+
+std::vector<Arg> Args(const std::string& line) {
+  CommandParser parser;
+  REQUIRE(parser.AddLine("t SEARCH " + line) == ParseStatus::kComplete);
+  return parser.TakeCommand().args;
+}
+
+using Kind = SearchKey::Kind;
+
+TEST_CASE("imap search: keys, OR, NOT, parentheses and sets") {
+  auto program = ParseSearch(Args("OR (FROM bob SEEN) NOT LARGER 100 1:5 UID 3:* UNSEEN"));
+  REQUIRE(program.ok());
+  const SearchKey& root = program->root;
+  REQUIRE(root.children.size() == 4);
+  CHECK(root.children[0].kind == Kind::kOr);
+  CHECK(root.children[0].children[0].kind == Kind::kAnd);
+  CHECK(root.children[0].children[0].children[0].kind == Kind::kHeader);
+  CHECK(root.children[0].children[0].children[0].field == "FROM");
+  CHECK(root.children[0].children[1].kind == Kind::kNot);
+  CHECK(root.children[0].children[1].children[0].number == 100);
+  CHECK(root.children[1].kind == Kind::kSequence);
+  CHECK(root.children[2].kind == Kind::kUid);
+  CHECK(root.children[3].kind == Kind::kNoFlag);
+  CHECK(root.children[3].text == "\\Seen");
+  CHECK(root.NeedsBody());
+  CHECK_FALSE(program->esearch);
+}
+
+TEST_CASE("imap search: RETURN options and CHARSET") {
+  auto program = ParseSearch(Args("RETURN (MIN COUNT) CHARSET UTF-8 SINCE 1-Feb-1994"));
+  REQUIRE(program.ok());
+  CHECK(program->esearch);
+  CHECK(program->return_min);
+  CHECK(program->return_count);
+  CHECK_FALSE(program->return_all);
+  CHECK(program->root.children[0].kind == Kind::kSince);
+  CHECK_FALSE(program->root.NeedsBody());
+  auto all = ParseSearch(Args("RETURN () ALL"));
+  REQUIRE(all.ok());
+  CHECK(all->return_all);
+  CHECK(ParseSearch(Args("CHARSET KOI8-R ALL")).status().message() == "BADCHARSET");
+}
+
+TEST_CASE("imap search: malformed criteria are rejected") {
+  CHECK_FALSE(ParseSearch(Args("FROM")).ok());
+  CHECK_FALSE(ParseSearch(Args("LARGER x")).ok());
+  CHECK_FALSE(ParseSearch(Args("SINCE 1-Foo-1994")).ok());
+  CHECK_FALSE(ParseSearch(Args("BOGUS")).ok());
+  CHECK_FALSE(ParseSearch(Args("OR SEEN")).ok());
+  CHECK_FALSE(ParseSearch(Args("()")).ok());
+  CHECK_FALSE(ParseSearch(Args("RETURN (FOO) ALL")).ok());
+  std::string deep;
+  for (int i = 0; i < 40; ++i) deep += "NOT ";
+  CHECK_FALSE(ParseSearch(Args(deep + "SEEN")).ok());
+}
+
+TEST_CASE("imap search: case-insensitive substring match") {
+  CHECK(ContainsIgnoreCase("Subject: Lunch on Friday", "LUNCH ON"));
+  CHECK_FALSE(ContainsIgnoreCase("abc", "abd"));
+  CHECK(ContainsIgnoreCase("abc", ""));
+}
+
+}  // namespace
+}  // namespace mail::imap
