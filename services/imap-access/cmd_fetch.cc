@@ -2,6 +2,7 @@
 // number or UID. Bodies come from mailbox-store once per message and are cut into
 // sections here (libs/imap/message_sections.h).
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -10,33 +11,100 @@
 #include "services/libs/imap/message_sections.h"
 #include "services/libs/imap/response.h"
 #include "services/libs/imap/sequence_set.h"
+#include "services/libs/mail/bodystructure.h"
+#include "services/libs/mail/mime.h"
 
 namespace mail::imap_access {
 namespace {
 
 using imap::FetchAttribute;
 
-// Items this server cannot answer yet (issue 5: ENVELOPE and BODYSTRUCTURE from the
-// structure parsed at delivery; MIME part sections): why, or empty when all are fine.
-std::string Unsupported(const std::vector<FetchAttribute>& items) {
-  for (const FetchAttribute& item : items) {
-    switch (item.kind) {
-      case FetchAttribute::Kind::kEnvelope:
-      case FetchAttribute::Kind::kBodyStructure:
-      case FetchAttribute::Kind::kBody:
-        return item.ResponseName() + " is not supported yet";
-      case FetchAttribute::Kind::kBodySection:
-        if (!item.section.part.empty()) return "MIME part sections are not supported yet";
-        break;
-      default:
-        break;
+// The structure of one message as mailbox-store stored it at delivery (or as computed
+// here from the body when the store has none).
+struct Structure {
+  std::string envelope, bodystructure, body;
+  mime::PartTable table;
+  bool ok = false;  // the part table decoded
+};
+
+// Items answered from the stored structure: ENVELOPE, BODYSTRUCTURE, BODY, and body
+// sections or BINARY items with a part number.
+bool NeedsStructure(const FetchAttribute& item) {
+  switch (item.kind) {
+    case FetchAttribute::Kind::kEnvelope:
+    case FetchAttribute::Kind::kBodyStructure:
+    case FetchAttribute::Kind::kBody:
+      return true;
+    case FetchAttribute::Kind::kBodySection:
+    case FetchAttribute::Kind::kBinary:
+    case FetchAttribute::Kind::kBinarySize:
+      return !item.section.part.empty();
+    default:
+      return false;
+  }
+}
+
+std::string_view Range(std::string_view message, uint64_t begin, uint64_t end) {
+  if (begin > message.size()) begin = message.size();
+  if (end > message.size()) end = message.size();
+  if (end < begin) end = begin;
+  return message.substr(begin, end - begin);
+}
+
+// BODY[1.2...] (RFC 3501 §6.4.5): the part's content, its MIME header, or, for a
+// message/rfc822 part, the embedded message's header (or some fields) and text. A part
+// that does not exist, or HEADER/TEXT of a part that is no message, is an empty string
+// (RFC 3501 leaves it open; see README "DECISIONS AND LIMITS").
+std::string PartSectionData(const imap::Section& section, std::string_view message,
+                            const Structure& structure) {
+  if (!structure.ok) return "";
+  std::optional<mime::SectionRange> r = mime::ResolveSection(structure.table, section.part);
+  if (!r) return "";
+  using Text = imap::Section::Text;
+  switch (section.text) {
+    case Text::kAll:
+      return std::string(Range(message, r->body_begin, r->body_end));
+    case Text::kMime:
+      return std::string(Range(message, r->header_begin, r->header_end));
+    case Text::kHeader:
+    case Text::kHeaderFields:
+    case Text::kHeaderFieldsNot: {
+      if (!r->is_message) return "";
+      std::string_view header = Range(message, r->message_header_begin, r->message_header_end);
+      if (section.text == Text::kHeader) return std::string(header);
+      return imap::FilterHeaderFields(header, section.fields,
+                                      section.text == Text::kHeaderFieldsNot);
     }
+    case Text::kText:
+      if (!r->is_message) return "";
+      return std::string(Range(message, r->message_text_begin, r->message_text_end));
   }
   return "";
 }
 
-// The octets of a body section, before any <partial> cut.
-std::string SectionData(const FetchAttribute& item, std::string_view message) {
+// BINARY[part] (RFC 3516): the part's content with its Content-Transfer-Encoding
+// undone; BINARY[] is the whole message as stored. False for an encoding this server
+// cannot decode (the caller answers NO [UNKNOWN-CTE]).
+bool BinaryData(const imap::Section& section, std::string_view message, const Structure& structure,
+                std::string* out) {
+  out->clear();
+  if (section.part.empty()) {
+    *out = std::string(message);
+    return true;
+  }
+  if (!structure.ok) return true;
+  std::optional<mime::SectionRange> r = mime::ResolveSection(structure.table, section.part);
+  if (!r) return true;
+  if (r->encoding == mime::Encoding::kOther && r->kind == mime::PartKind::kLeaf) return false;
+  *out = mime::DecodeContent(Range(message, r->body_begin, r->body_end), r->encoding);
+  return true;
+}
+
+// The octets of a body section (numbered ones via the part table), before any
+// <partial> cut.
+std::string SectionData(const FetchAttribute& item, std::string_view message,
+                        const Structure& structure) {
+  if (!item.section.part.empty()) return PartSectionData(item.section, message, structure);
   imap::MessageParts parts = imap::SplitMessage(message);
   switch (item.kind) {
     case FetchAttribute::Kind::kRfc822:
@@ -82,10 +150,6 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     Tagged(cmd, "BAD", "", std::string(items.status().message()));
     co_return;
   }
-  if (std::string missing = Unsupported(*items); !missing.empty()) {
-    Tagged(cmd, "NO", "CANNOT", missing);
-    co_return;
-  }
   SelectedMailbox& box = *selected_;
   if (!cmd.uid) {
     // RFC 3501 §9 (note on sequence numbers): a number above the mailbox size, or "*"
@@ -104,9 +168,10 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       items->insert(items->begin(), uid);
     }
   }
-  bool needs_body = false, sets_seen = false, has_flags = false;
+  bool needs_body = false, sets_seen = false, has_flags = false, needs_structure = false;
   for (const FetchAttribute& item : *items) {
     needs_body |= item.NeedsBody();
+    needs_structure |= NeedsStructure(item);
     sets_seen |= item.SetsSeen();
     has_flags |= item.kind == FetchAttribute::Kind::kFlags;
   }
@@ -144,12 +209,55 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     }
   }
   const uint32_t star = cmd.uid ? box.max_uid() : box.count();
-  bool expunged = false;
+  // The stored structure of exactly the messages asked for, in one ListMessages call.
+  std::map<uint32_t, v1::MessageInfo> stored_structure;
+  if (needs_structure) {
+    v1::ListMessagesRequest request;
+    request.set_account(account_);
+    request.set_mailbox(box.name);
+    request.set_with_structure(true);
+    for (uint32_t i = 0; i < box.count(); ++i) {
+      const uint32_t uid = box.messages[i].uid();
+      if (set->Contains(cmd.uid ? uid : i + 1, star)) request.add_uids(uid);
+    }
+    if (request.uids_size() > 0) {
+      absl::StatusOr<v1::ListMessagesResponse> listed = co_await mailbox_.ListMessages(request);
+      if (!listed.ok()) {
+        BackendError(cmd, "ListMessages", listed.status());
+        co_return;
+      }
+      for (v1::MessageInfo& m : *listed->mutable_messages()) {
+        const uint32_t uid = m.uid();
+        stored_structure[uid] = std::move(m);
+      }
+    }
+  }
+  bool expunged = false, unknown_cte = false;
   for (uint32_t i = 0; i < box.count(); ++i) {
     const v1::MessageInfo& message = box.messages[i];
     if (!set->Contains(cmd.uid ? message.uid() : i + 1, star)) continue;
+    Structure structure;
+    bool compute_here = false;
+    if (needs_structure) {
+      auto it = stored_structure.find(message.uid());
+      if (it == stored_structure.end()) {
+        expunged = true;  // gone since our snapshot, as with FetchBody below
+        continue;
+      }
+      const v1::MessageInfo& info = it->second;
+      if (info.parts().empty() || info.envelope().empty()) {
+        compute_here = true;  // a store without the structure: parse the body here
+      } else {
+        absl::StatusOr<mime::PartTable> table = mime::DecodePartTable(info.parts());
+        structure.ok = table.ok();
+        if (table.ok()) structure.table = *std::move(table);
+        structure.envelope = info.envelope();
+        structure.bodystructure = info.bodystructure();
+        structure.body = info.body();
+      }
+    }
     std::string body;
-    if (needs_body) {
+    if (needs_body || compute_here) {
       v1::FetchBodyRequest request;
       request.set_account(account_);
       request.set_mailbox(box.name);
@@ -167,8 +275,17 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       }
       body = *std::move(fetched);
     }
+    if (compute_here) {
+      mime::MessageStructure computed = mime::ComputeStructure(body);
+      absl::StatusOr<mime::PartTable> table = mime::DecodePartTable(computed.parts);
+      structure.ok = table.ok();
+      if (table.ok()) structure.table = *std::move(table);
+      structure.envelope = std::move(computed.envelope);
+      structure.bodystructure = std::move(computed.bodystructure);
+      structure.body = std::move(computed.body);
+    }
     std::string out = absl::StrCat("* ", i + 1, " FETCH (");
-    bool first = true;
+    bool first = true, cte_ok = true;
     for (const FetchAttribute& item : *items) {
       if (!first) out += ' ';
       first = false;
@@ -187,8 +304,34 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
         case FetchAttribute::Kind::kRfc822Size:
           absl::StrAppend(&out, message.size());
           break;
+        case FetchAttribute::Kind::kEnvelope:
+          out += structure.envelope;
+          break;
+        case FetchAttribute::Kind::kBodyStructure:
+          out += structure.bodystructure;
+          break;
+        case FetchAttribute::Kind::kBody:
+          out += structure.body;
+          break;
+        case FetchAttribute::Kind::kBinary:
+        case FetchAttribute::Kind::kBinarySize: {
+          std::string data;
+          cte_ok &= BinaryData(item.section, body, structure, &data);
+          if (item.kind == FetchAttribute::Kind::kBinarySize) {
+            absl::StrAppend(&out, data.size());
+            break;
+          }
+          std::string_view part = data;
+          if (item.partial_offset) {
+            part = imap::PartialRange(data, *item.partial_offset, item.partial_count);
+          }
+          // RFC 3516 §4.3: decoded content with NUL octets goes as a literal8.
+          if (part.find('\0') != std::string_view::npos) out += '~';
+          imap::AppendLiteral(&out, part);
+          break;
+        }
         default: {
-          std::string data = SectionData(item, body);
+          std::string data = SectionData(item, body, structure);
           std::string_view part = data;
           if (item.partial_offset) {
             part = imap::PartialRange(data, *item.partial_offset, item.partial_count);
@@ -203,6 +346,11 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     if (!has_flags && now_seen.count(message.uid()) > 0) {
       absl::StrAppend(&out, " FLAGS ", FormatFlags(message));
     }
+    if (!cte_ok) {
+      // RFC 3516 §4.3: NO [UNKNOWN-CTE]; this message's data is not sent.
+      unknown_cte = true;
+      continue;
+    }
     out += ")\r\n";
     Send(std::move(out));
     if (out_.size() >= 64 * 1024) {
@@ -213,7 +361,9 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       }
     }
   }
-  if (expunged) {
+  if (unknown_cte) {
+    Tagged(cmd, "NO", "UNKNOWN-CTE", "Cannot decode the content transfer encoding of a part");
+  } else if (expunged) {
     Tagged(cmd, "NO", "EXPUNGEISSUED", "Some messages were expunged by another session");
   } else {
     Tagged(cmd, "OK", "", cmd.uid ? "UID FETCH completed" : "FETCH completed");

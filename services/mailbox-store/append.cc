@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/status_macros.h"
+#include "services/libs/mail/bodystructure.h"
 #include "services/mailbox-store/imap_common.h"
 #include "services/mailbox-store/lookup.h"
 #include "services/mailbox-store/mailbox_service.h"
@@ -46,6 +47,9 @@ absl::Status DoAppend(pg::Pool& pool, uint64_t max_size,
   }
   const std::string sha256 = Sha256(body);
   const int64_t size = static_cast<int64_t>(body.size());
+  // Parsed once, outside the transaction, as Deliver does: APPENDed messages answer
+  // FETCH ENVELOPE/BODYSTRUCTURE/BODY[n] like delivered ones.
+  const mime::MessageStructure structure = mime::ComputeStructure(body);
   return pg::InTransaction(pool, [&](pg::Connection& conn) -> absl::Status {
     MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(conn, meta.account()));
     MAIL_ASSIGN_OR_RETURN(MailboxRow mailbox,
@@ -81,15 +85,16 @@ absl::Status DoAppend(pg::Pool& pool, uint64_t max_size,
     if (slot.rows() == 0) return absl::NotFoundError("mailbox vanished");
     const int64_t uid = slot.GetInt(0, 0);
     const int64_t modseq = slot.GetInt(0, 1);
-    // TODO(issue 5): store ENVELOPE/BODYSTRUCTURE here too once Deliver does
-    // (services/libs/mail), so APPENDed messages answer FETCH ENVELOPE like delivered ones.
     MAIL_RETURN_IF_ERROR(
         conn.Exec("INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, size, "
-                  "modseq, flags, keywords, internal_date) VALUES ($1, $2, $3, $4, $5, $6, "
-                  "$7::text[], $8::text[], CASE WHEN $9::bigint = 0 THEN now() ELSE "
-                  "to_timestamp($9::bigint) END)",
+                  "modseq, flags, keywords, internal_date, envelope, bodystructure, body_form, "
+                  "parts) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::text[], CASE WHEN "
+                  "$9::bigint = 0 THEN now() ELSE to_timestamp($9::bigint) END, $10, $11, $12, "
+                  "$13)",
                   {mailbox.id, uid, account.id, blob_id, size, modseq, TextArray(system),
-                   TextArray(keywords), meta.internal_date_unix()})
+                   TextArray(keywords), meta.internal_date_unix(),
+                   pg::Param::Bytes(structure.envelope), pg::Param::Bytes(structure.bodystructure),
+                   pg::Param::Bytes(structure.body), pg::Param::Bytes(structure.parts)})
             .status());
     MAIL_RETURN_IF_ERROR(NotifyChange(conn, account.id, mailbox.id, modseq));
     resp->set_uidvalidity(static_cast<uint32_t>(slot.GetInt(0, 2)));

@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
   auto metrics_server = mail::metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address));
   if (!metrics_server.ok()) return Fail(std::string(metrics_server.status().message()));
   mail::pop3_access::Metrics metrics((*metrics_server)->registry());
+  prometheus::Gauge& cert_expiry =
+      mail::metrics::CertificateExpiryGauge((*metrics_server)->registry(), "pop3_access");
+  if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
 
   auto health = mail::rpc::GrpcServer::Start(absl::GetFlag(FLAGS_grpc_address), {});
   if (!health.ok()) return Fail(std::string(health.status().message()));
@@ -120,14 +123,9 @@ int main(int argc, char** argv) {
   }
 
   mail::net::ServerLoopHooks hooks;
-  hooks.reload = [&tls] {
-    if (tls == nullptr) return;
-    absl::Status status = tls->Reload();
-    if (!status.ok()) {
-      mail::base::LogError("TLS reload failed", {{"error", status.ToString()}});
-    } else {
-      mail::base::LogInfo("TLS certificate reloaded");
-    }
+  hooks.reload = [&tls, &cert_expiry] {
+    mail::net::ReloadAndLog(tls.get());
+    if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
   };
   hooks.stop_accepting = [&] {
     (*health)->SetServing(false);
@@ -137,6 +135,5 @@ int main(int argc, char** argv) {
   hooks.active_sessions = [&] { return server.active_sessions(); };
   mail::net::RunServerLoop(io, threads, hooks, absl::GetFlag(FLAGS_shutdown_grace));
   (*health)->Shutdown(absl::Seconds(1));
-  mail::base::LogInfo("stopped");
-  return 0;
+  mail::base::ExitAfterDrain();
 }

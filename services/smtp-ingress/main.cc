@@ -131,6 +131,9 @@ int Main(int argc, char** argv) {
   auto metrics_server = metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address));
   if (!metrics_server.ok()) Die(std::string(metrics_server.status().message()));
   Metrics metrics((*metrics_server)->registry());
+  prometheus::Gauge& cert_expiry =
+      metrics::CertificateExpiryGauge((*metrics_server)->registry(), "smtp_ingress");
+  if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
 
   absl::Duration deadline = absl::GetFlag(FLAGS_rpc_timeout);
   auto mailbox = clients::NewGrpcMailboxClient(absl::GetFlag(FLAGS_mailbox_store), deadline);
@@ -157,15 +160,9 @@ int Main(int argc, char** argv) {
   base::LogInfo("started", {{"hostname", config.hostname}});
 
   net::ServerLoopHooks hooks;
-  hooks.reload = [&tls] {
-    if (tls == nullptr) return;
-    absl::Status st = tls->Reload();
-    if (st.ok()) {
-      base::LogInfo("TLS certificate reloaded");
-    } else {
-      base::LogError("TLS reload failed; keeping the old certificate",
-                     {{"error", std::string(st.message())}});
-    }
+  hooks.reload = [&tls, &cert_expiry] {
+    net::ReloadAndLog(tls.get());
+    if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
   };
   hooks.stop_accepting = [&] {
     (*grpc)->SetServing(false);
@@ -175,8 +172,7 @@ int Main(int argc, char** argv) {
   hooks.active_sessions = [&] { return server.ActiveSessions(); };
   net::RunServerLoop(io, threads, hooks, absl::GetFlag(FLAGS_shutdown_grace));
   (*grpc)->Shutdown(absl::Seconds(1));
-  base::LogInfo("stopped");
-  return 0;
+  base::ExitAfterDrain();
 }
 
 }  // namespace

@@ -10,7 +10,10 @@ import yaml
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploylib  # noqa: E402
 
-PUBLISHING = {"smtp-ingress", "imap-access", "pop3-access", "prometheus", "grafana"}
+PUBLISHING = {"smtp-ingress", "mail-proxy", "prometheus", "grafana"}
+# Mail ports the proxy publishes, and the service:port each must reach.
+PROXIED = {"143": "imap-access:143", "993": "imap-access:993", "110": "pop3-access:110",
+           "995": "pop3-access:995"}
 
 
 def main():
@@ -28,6 +31,20 @@ def main():
         c.expect("container_name" not in svc, f"{name} has a fixed container_name (cannot scale)")
         if svc.get("ports"):
             c.expect(name in PUBLISHING, f"{name} publishes host ports, so it cannot be scaled")
+    # imap-access and pop3-access scale behind mail-proxy: the README's
+    # `--scale imap-access=2` must not clash on a host port.
+    for name in ("imap-access", "pop3-access"):
+        c.expect(not services.get(name, {}).get("ports"),
+                 f"{name} publishes host ports: --scale {name}=2 would clash")
+    proxy = services.get("mail-proxy", {})
+    published = {str(p.get("target", p)).split(":")[-1] if isinstance(p, dict) else
+                 str(p).split(":")[-1] for p in proxy.get("ports", [])}
+    with open(os.path.join(deploylib.REPO, "deploy", "haproxy", "haproxy.cfg")) as f:
+        haproxy = f.read()
+    for port, upstream in PROXIED.items():
+        c.expect(port in published, f"mail-proxy does not publish {port}")
+        c.expect(f"bind :{port}" in haproxy, f"haproxy.cfg does not listen on {port}")
+        c.expect(f" {upstream} " in haproxy, f"haproxy.cfg does not forward to {upstream}")
     for name in deploylib.PROCESSES:
         svc = services.get(name, {})
         env_ = svc.get("environment", {})

@@ -27,7 +27,7 @@ import harness  # noqa: E402
 
 SERVICES = ("mailbox-store", "smtp-ingress", "imap-access")
 PASSWORD = "imap secret"
-USERS = ("anna", "ben", "cleo", "dora", "emil", "fay")
+USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus")
 
 
 def missing_binaries():
@@ -78,6 +78,38 @@ class ImapServerTest(unittest.TestCase):
         typ, data = result
         self.assertEqual(typ, "OK", data)
         return data
+
+    def test_fetch_structure_of_a_multipart_delivery(self):
+        text = ("From: Sender <sender@elsewhere.test>\r\nTo: <gus@example.test>\r\n"
+                "Subject: Two parts\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+                "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nFirst part\r\n"
+                "--b1\r\nContent-Type: application/octet-stream\r\n"
+                "Content-Transfer-Encoding: base64\r\n\r\naGkgdGhlcmU=\r\n--b1--\r\n")
+        with smtplib.SMTP("127.0.0.1", self.suite.ports["smtp"], timeout=30) as smtp:
+            self.assertEqual(smtp.sendmail("sender@elsewhere.test", ["gus@example.test"], text),
+                             {})
+        imap = self.imap("gus")
+        self.ok(imap.select("INBOX"))
+        data = self.ok(imap.fetch("1", "(ENVELOPE BODYSTRUCTURE)"))
+        line = data[0].decode()
+        self.assertIn('"Two parts"', line)
+        self.assertIn('("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 0', line)
+        self.assertIn('("application" "octet-stream" NIL NIL NIL "base64" 12', line)
+        self.assertIn('"mixed" ("boundary" "b1")', line)
+        data = self.ok(imap.fetch("1", "(BODY.PEEK[2] BODY.PEEK[1] BINARY.PEEK[2])"))
+        self.assertEqual(data[0][1], b"aGkgdGhlcmU=")
+        self.assertEqual(data[1][1], b"First part")
+        self.assertEqual(data[2][1], b"hi there")
+        # APPEND stores the structure too (mailbox-store append.cc), like delivery.
+        self.ok(imap.append("INBOX", None, None, text.encode()))
+        stored = self.suite.pg.psql(
+            "SELECT count(*) FROM mailstore.messages WHERE parts IS NOT NULL AND "
+            "convert_from(envelope, 'UTF8') LIKE '%Two parts%' AND "
+            "convert_from(bodystructure, 'UTF8') LIKE '%\"boundary\" \"b1\"%'")
+        self.assertEqual(int(stored.strip()), 2)
+        data = self.ok(imap.fetch("2", "(ENVELOPE BODY)"))
+        self.assertIn('"Two parts"', data[0].decode())
 
     def test_mailbox_management(self):
         imap = self.imap("anna")

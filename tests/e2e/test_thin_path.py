@@ -200,6 +200,15 @@ class ThinPathTest(unittest.TestCase):
             value = self.suite.metric(process, metric)
             self.assertIsNotNone(value, f"{process} has no {metric}")
             self.assertGreater(value, 0, f"{process}: {metric} did not move")
+        # The front-ends publish when their certificate expires, for the expiry alert.
+        not_after = subprocess.run(["openssl", "x509", "-noout", "-enddate", "-in",
+                                    self.suite.tls_cert], capture_output=True, text=True,
+                                   check=True).stdout.strip().split("=", 1)[1]
+        expected_expiry = ssl.cert_time_to_seconds(not_after)
+        for process in ("smtp-ingress", "imap-access", "pop3-access"):
+            metric = ("mailsuite_" + process.replace("-", "_")
+                      + "_tls_certificate_expiry_timestamp_seconds")
+            self.assertEqual(self.suite.metric(process, metric), expected_expiry, metric)
         for process in ("imap-access", "pop3-access"):
             text = self.suite.metrics_text(process)
             prefix = "mailsuite_" + process.replace("-", "_") + "_"

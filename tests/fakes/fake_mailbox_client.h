@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "services/libs/clients/mailbox_client.h"
+#include "services/libs/mail/bodystructure.h"
 
 namespace mail::fakes {
 
@@ -224,11 +225,20 @@ class FakeMailboxClient : public clients::MailboxClient {
     v1::ListMessagesResponse resp;
     resp.set_uidvalidity(1);
     resp.set_uidnext(box->empty() ? 1 : box->back().uid + 1);
+    const std::set<uint32_t> only(request.uids().begin(), request.uids().end());
     for (const auto& msg : *box) {
+      if (!only.empty() && only.count(msg.uid) == 0) continue;
       auto* info = resp.add_messages();
       info->set_uid(msg.uid);
       info->set_size(msg.body.size());
       for (const auto& f : msg.flags) info->add_flags(f);
+      if (request.with_structure()) {  // what mailbox-store stores at delivery
+        mime::MessageStructure s = mime::ComputeStructure(msg.body);
+        info->set_envelope(s.envelope);
+        info->set_bodystructure(s.bodystructure);
+        info->set_body(s.body);
+        info->set_parts(s.parts);
+      }
     }
     co_return resp;
   }

@@ -3,6 +3,9 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include "services/libs/base/log.h"
 
 namespace mail::base {
 namespace {
@@ -30,6 +33,11 @@ int WaitForTerminationSignal() {
     int sig = 0;
     if (sigwait(&set, &sig) == 0 && sig != SIGHUP) return sig;
   }
+}
+
+void ExitAfterDrain() {
+  LogInfo("stopped");
+  _exit(0);
 }
 
 void UnblockTerminationSignals() {

@@ -143,23 +143,27 @@ std::string FetchAttribute::ResponseName() const {
       return "RFC822.HEADER";
     case Kind::kRfc822Text:
       return "RFC822.TEXT";
+    case Kind::kBinarySize:
+      return absl::StrCat("BINARY.SIZE[", section.ToString(), "]");
     case Kind::kBodySection:
+    case Kind::kBinary:
       break;
   }
   // RFC 3501 §7.4.2: BODY[<section>]<<origin octet>>, PEEK dropped, count dropped.
-  std::string out = absl::StrCat("BODY[", section.ToString(), "]");
+  std::string out =
+      absl::StrCat(kind == Kind::kBinary ? "BINARY[" : "BODY[", section.ToString(), "]");
   if (partial_offset) absl::StrAppend(&out, "<", *partial_offset, ">");
   return out;
 }
 
 bool FetchAttribute::NeedsBody() const {
   return kind == Kind::kBodySection || kind == Kind::kRfc822 || kind == Kind::kRfc822Header ||
-         kind == Kind::kRfc822Text;
+         kind == Kind::kRfc822Text || kind == Kind::kBinary || kind == Kind::kBinarySize;
 }
 
 bool FetchAttribute::SetsSeen() const {
-  return (kind == Kind::kBodySection && !peek) || kind == Kind::kRfc822 ||
-         kind == Kind::kRfc822Text;
+  return ((kind == Kind::kBodySection || kind == Kind::kBinary) && !peek) ||
+         kind == Kind::kRfc822 || kind == Kind::kRfc822Text;
 }
 
 absl::StatusOr<FetchAttribute> ParseFetchAttribute(std::string_view item) {
@@ -188,18 +192,26 @@ absl::StatusOr<FetchAttribute> ParseFetchAttribute(std::string_view item) {
     }
     return Bad(absl::StrCat("Unknown FETCH item ", Av(item.substr(0, 64))));
   }
-  if (name == "BODY.PEEK") {
-    attr.peek = true;
-  } else if (name != "BODY") {
+  attr.kind = Kind::kBodySection;
+  if (name == "BODY.PEEK" || name == "BINARY.PEEK") attr.peek = true;
+  if (name == "BINARY" || name == "BINARY.PEEK") {
+    attr.kind = Kind::kBinary;
+  } else if (name == "BINARY.SIZE") {
+    attr.kind = Kind::kBinarySize;
+  } else if (name != "BODY" && name != "BODY.PEEK") {
     return Bad(absl::StrCat("Unknown FETCH item ", Av(item.substr(0, 64))));
   }
-  attr.kind = Kind::kBodySection;
   size_t close = item.find(']', bracket);
   if (close == std::string_view::npos) return Bad("Missing ] in FETCH item");
   absl::Status status = ParseSection(item.substr(bracket + 1, close - bracket - 1), &attr.section);
   if (!status.ok()) return status;
+  // RFC 3516 §4.2: section-binary = "[" [section-part] "]", part numbers only.
+  if (attr.kind != Kind::kBodySection && attr.section.text != Section::Text::kAll) {
+    return Bad("BINARY takes part numbers only");
+  }
   std::string_view partial = item.substr(close + 1);
   if (partial.empty()) return attr;
+  if (attr.kind == Kind::kBinarySize) return Bad("BINARY.SIZE takes no partial range");
   // "<" number "." nz-number ">"
   if (partial.size() < 5 || partial.front() != '<' || partial.back() != '>') {
     return Bad("Invalid partial range");

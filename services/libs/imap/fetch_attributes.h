@@ -40,6 +40,8 @@ struct FetchAttribute {
     kRfc822,        // = BODY[], sets \Seen
     kRfc822Header,  // = BODY.PEEK[HEADER]
     kRfc822Text,    // = BODY[TEXT], sets \Seen
+    kBinary,        // BINARY[part] and BINARY.PEEK[part] (RFC 3516): decoded content
+    kBinarySize,    // BINARY.SIZE[part]: octets of the decoded content
   };
   Kind kind = Kind::kFlags;
   bool peek = false;

@@ -36,6 +36,13 @@ prometheus::Family<prometheus::Histogram>& HistogramFamily(prometheus::Registry&
   return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
 }
 
+prometheus::Gauge& CertificateExpiryGauge(prometheus::Registry& registry,
+                                          const std::string& service) {
+  return GaugeFamily(registry, "mailsuite_" + service + "_tls_certificate_expiry_timestamp_seconds",
+                     "Expiry (notAfter) of the served TLS certificate, Unix seconds")
+      .Add({});
+}
+
 prometheus::Histogram::BucketBoundaries LatencyBuckets() {
   return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 }

@@ -42,6 +42,10 @@ prometheus::Family<prometheus::Gauge>& GaugeFamily(prometheus::Registry& registr
 prometheus::Family<prometheus::Histogram>& HistogramFamily(prometheus::Registry& registry,
                                                            const std::string& name,
                                                            const std::string& help);
+// mailsuite_<service>_tls_certificate_expiry_timestamp_seconds: when the served
+// certificate expires (Unix seconds), so an alert can fire before it does.
+prometheus::Gauge& CertificateExpiryGauge(prometheus::Registry& registry,
+                                          const std::string& service);
 // Buckets in seconds from 1 ms to 30 s, for latencies.
 prometheus::Histogram::BucketBoundaries LatencyBuckets();
 

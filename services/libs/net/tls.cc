@@ -2,6 +2,11 @@
 #include "services/libs/net/tls.h"
 
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+
+#include "services/libs/base/log.h"
 
 namespace mail::net {
 namespace {
@@ -25,6 +30,14 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> NewServerContext(const std::
   return ctx;
 }
 
+int64_t CertificateNotAfter(asio::ssl::context& ctx) {
+  X509* cert = SSL_CTX_get0_certificate(ctx.native_handle());
+  if (cert == nullptr) return 0;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) != 1) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<TlsContext>> TlsContext::Load(const std::string& cert_file,
@@ -43,9 +56,27 @@ std::shared_ptr<asio::ssl::context> TlsContext::Current() {
 absl::Status TlsContext::Reload() {
   auto ctx = NewServerContext(cert_, key_);
   if (!ctx.ok()) return ctx.status();  // keep serving with the old certificate
+  int64_t not_after = CertificateNotAfter(**ctx);
   absl::MutexLock lock(&mu_);
   ctx_ = *std::move(ctx);
+  not_after_ = not_after;
   return absl::OkStatus();
+}
+
+int64_t TlsContext::NotAfterUnix() {
+  absl::MutexLock lock(&mu_);
+  return not_after_;
+}
+
+void ReloadAndLog(TlsContext* tls) {
+  if (tls == nullptr) return;
+  absl::Status status = tls->Reload();
+  if (status.ok()) {
+    base::LogInfo("TLS certificate reloaded");
+  } else {
+    base::LogError("TLS reload failed; keeping the old certificate",
+                   {{"error", std::string(status.message())}});
+  }
 }
 
 std::shared_ptr<asio::ssl::context> NewClientTlsContext() {

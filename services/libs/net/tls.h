@@ -21,13 +21,21 @@ class TlsContext {
   // The context for a new session; it stays valid for that session after a reload.
   std::shared_ptr<asio::ssl::context> Current();
   absl::Status Reload();
+  // Expiry (notAfter) of the loaded certificate in Unix seconds, for the
+  // mailsuite_<service>_tls_certificate_expiry_timestamp_seconds gauge.
+  int64_t NotAfterUnix();
 
  private:
   TlsContext(std::string cert, std::string key) : cert_(std::move(cert)), key_(std::move(key)) {}
   const std::string cert_, key_;
   absl::Mutex mu_;
   std::shared_ptr<asio::ssl::context> ctx_ ABSL_GUARDED_BY(mu_);
+  int64_t not_after_ ABSL_GUARDED_BY(mu_) = 0;
 };
+
+// Reloads the certificate on SIGHUP and logs the outcome; on failure the old
+// certificate stays in use. Does nothing when `tls` is null (no TLS configured).
+void ReloadAndLog(TlsContext* tls);
 
 // A client context for outbound STARTTLS (opportunistic: no verification, as MTAs
 // do without DANE/MTA-STS), TLS 1.2+.

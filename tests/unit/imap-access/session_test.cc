@@ -32,6 +32,33 @@ const char kMessage2[] =
     "line 1\r\n";
 // Delivered during a transcript by @deliver.
 const char kMessage3[] = "From: dave@example.test\r\nSubject: Third\r\n\r\nthird\r\n";
+// Delivered by @deliver_multipart: text, a base64 attachment and a message/rfc822.
+const char kMultipart[] =
+    "From: Bob <bob@example.test>\r\n"
+    "To: alice@example.test\r\n"
+    "Subject: Parts\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"XX\"\r\n"
+    "\r\n"
+    "preamble\r\n"
+    "--XX\r\n"
+    "Content-Type: text/plain; charset=us-ascii\r\n"
+    "\r\n"
+    "Hello text\r\n"
+    "--XX\r\n"
+    "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "aGkgdGhlcmU=\r\n"
+    "--XX\r\n"
+    "Content-Type: message/rfc822\r\n"
+    "\r\n"
+    "From: carol@example.test\r\n"
+    "Subject: Inner\r\n"
+    "X-Extra: y\r\n"
+    "\r\n"
+    "inner body\r\n"
+    "--XX--\r\n";
 
 absl::Status ParseCode(const std::string& name) {
   if (name == "unavailable") return absl::UnavailableError("store down");
@@ -90,6 +117,10 @@ class ImapHarness {
     }
     if (name == "deliver") {
       Deliver(a, kMessage3);
+      return "";
+    }
+    if (name == "deliver_multipart") {
+      Deliver(a, kMultipart);
       return "";
     }
     if (name == "expunge") {

@@ -90,3 +90,32 @@ TEST_CASE("imap fetch: malformed items are refused") {
 
 }  // namespace
 }  // namespace mail::imap
+
+namespace mail::imap {
+namespace {
+
+TEST_CASE("imap fetch: BINARY, BINARY.PEEK and BINARY.SIZE (RFC 3516)") {
+  auto binary = ParseFetchAttribute("BINARY[1.2]<0.10>");
+  REQUIRE(binary.ok());
+  CHECK(binary->kind == FetchAttribute::Kind::kBinary);
+  CHECK(binary->ResponseName() == "BINARY[1.2]<0>");
+  CHECK(binary->SetsSeen());
+  CHECK(binary->NeedsBody());
+  auto peek = ParseFetchAttribute("binary.peek[2]");
+  REQUIRE(peek.ok());
+  CHECK_FALSE(peek->SetsSeen());
+  CHECK(peek->ResponseName() == "BINARY[2]");
+  auto size = ParseFetchAttribute("BINARY.SIZE[3]");
+  REQUIRE(size.ok());
+  CHECK(size->kind == FetchAttribute::Kind::kBinarySize);
+  CHECK(size->ResponseName() == "BINARY.SIZE[3]");
+  CHECK_FALSE(size->SetsSeen());
+  for (const char* bad :
+       {"BINARY[1.TEXT]", "BINARY[HEADER]", "BINARY.SIZE[1]<0.5>", "BINARY.X[1]"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseFetchAttribute(bad).ok());
+  }
+}
+
+}  // namespace
+}  // namespace mail::imap
