@@ -1,63 +1,27 @@
 // The IMAP listeners of one process: port 143-style (plain, STARTTLS offered when a
-// certificate is loaded) and 993-style (implicit TLS), a Session per connection, and
-// the drain on shutdown. Listen/StopAccepting/AskSessionsToStop from any thread; the
-// io_context, config, client, TLS context and metrics must outlive the server.
+// certificate is loaded) and implicit-TLS, a Session per connection, and the drain on
+// shutdown: net::SessionServer with this protocol's names and over-limit reply.
 #ifndef MAILSUITE_SERVICES_IMAP_ACCESS_SERVER_H_
 #define MAILSUITE_SERVICES_IMAP_ACCESS_SERVER_H_
 
-#include <asio/io_context.hpp>
-#include <asio/ip/tcp.hpp>
-#include <atomic>
-#include <map>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "services/imap-access/config.h"
 #include "services/imap-access/metrics.h"
 #include "services/imap-access/session.h"
 #include "services/libs/clients/mailbox_client.h"
-#include "services/libs/net/listener.h"
-#include "services/libs/net/tls.h"
+#include "services/libs/imap/response.h"
+#include "services/libs/net/session_server.h"
 
 namespace mail::imap_access {
 
-class Server {
+class Server : public net::SessionServer<Session, Config, clients::MailboxClient, Metrics> {
  public:
-  // `tls` may be null: then STARTTLS is not offered and implicit TLS cannot listen.
-  // `metrics` may be null (tests).
   Server(asio::io_context& io, const Config& config, clients::MailboxClient& mailbox,
-         std::shared_ptr<net::TlsContext> tls, Metrics* metrics, net::ListenerLimits limits = {});
-  ~Server();
-
-  // Binds `address` and starts accepting; returns the port (for "host:0").
-  absl::StatusOr<int> Listen(const std::string& address, bool implicit_tls);
-  void StopAccepting();
-  // Sets the stopping flag and closes the sessions that wait for a command.
-  void AskSessionsToStop();
-  int active_sessions() const;
-
- private:
-  asio::awaitable<void> Handle(asio::ip::tcp::socket socket, bool implicit_tls);
-
-  asio::io_context& io_;
-  const Config& config_;
-  clients::MailboxClient& mailbox_;
-  std::shared_ptr<net::TlsContext> tls_;
-  Metrics* metrics_;
-  net::ListenerLimits limits_;
-  std::atomic<bool> stopping_{false};
-  std::vector<std::unique_ptr<net::Listener>> listeners_;
-
-  struct Entry {
-    asio::any_io_executor executor;
-    std::weak_ptr<Session> session;
-  };
-  mutable absl::Mutex mu_;
-  std::map<const Session*, Entry> sessions_ ABSL_GUARDED_BY(mu_);
+         std::shared_ptr<net::TlsContext> tls, Metrics* metrics, net::ListenerLimits limits = {})
+      : SessionServer(
+            io, config, mailbox, std::move(tls), metrics, limits,
+            {"imap", "imaps", "IMAPS",
+             imap::UntaggedStatus("BYE", "UNAVAILABLE", "Too many connections, try again later")}) {
+  }
 };
 
 }  // namespace mail::imap_access
