@@ -1,7 +1,13 @@
-// Names of record types and outcomes, and DNS name normalization; see answer.h.
+// Names of record types and outcomes, DNS name normalization and reverse names; see
+// answer.h.
 #include "services/dns-resolver/answer.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace mail::dns_resolver {
 
@@ -15,6 +21,8 @@ int WireType(RecordType type) {
       return 15;
     case RecordType::kTxt:
       return 16;
+    case RecordType::kPtr:
+      return 12;
   }
   return 0;
 }
@@ -29,6 +37,8 @@ std::string_view RecordTypeName(RecordType type) {
       return "MX";
     case RecordType::kTxt:
       return "TXT";
+    case RecordType::kPtr:
+      return "PTR";
   }
   return "?";
 }
@@ -62,6 +72,39 @@ bool NormalizeName(std::string_view name, std::string* out) {
     if (++label > 63) return false;
   }
   *out = absl::AsciiStrToLower(std::string(name));
+  return true;
+}
+
+bool ReverseName(std::string_view address, std::string* out) {
+  // inet_pton needs a NUL-terminated string; an address is at most 45 characters.
+  if (address.empty() || address.size() > 45) return false;
+  const std::string text(address);
+  unsigned char v4[4];
+  unsigned char v6[16];
+  const unsigned char* octets = nullptr;
+  if (inet_pton(AF_INET, text.c_str(), v4) == 1) {
+    octets = v4;
+  } else if (inet_pton(AF_INET6, text.c_str(), v6) == 1) {
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::equal(kMapped, kMapped + 12, v6)) {
+      octets = v6 + 12;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out->clear();
+      for (int i = 15; i >= 0; --i) {
+        out->push_back(kHex[v6[i] & 0x0F]);
+        out->push_back('.');
+        out->push_back(kHex[v6[i] >> 4]);
+        out->push_back('.');
+      }
+      out->append("ip6.arpa");
+      return true;
+    }
+  } else {
+    return false;
+  }
+  *out = absl::StrCat(int{octets[3]}, ".", int{octets[2]}, ".", int{octets[1]}, ".", int{octets[0]},
+                      ".in-addr.arpa");
   return true;
 }
 

@@ -15,11 +15,11 @@
 
 namespace mail::dns_resolver {
 
-enum class RecordType { kA, kAaaa, kMx, kTxt };
+enum class RecordType { kA, kAaaa, kMx, kTxt, kPtr };
 
 // The wire type number (RFC 1035 §3.2.2, RFC 3596).
 int WireType(RecordType type);
-// "A", "AAAA", "MX", "TXT" (metric labels, logs).
+// "A", "AAAA", "MX", "TXT", "PTR" (metric labels, logs).
 std::string_view RecordTypeName(RecordType type);
 
 enum class Outcome {
@@ -43,6 +43,8 @@ struct Answer {
   std::vector<std::string> addresses;  // A / AAAA in text form
   std::vector<MxRecord> mx;
   std::vector<std::string> txt;  // each TXT record with its strings joined
+  // PTR targets as parsed (lower case, no trailing dot); not validated as host names.
+  std::vector<std::string> ptr;
   // Positive answers: the smallest TTL of the records used (CNAMEs included).
   // Negative answers: min(SOA TTL, SOA MINIMUM) when the response carried the SOA
   // (RFC 2308 §5); nullopt when it did not, so the cache applies its default.
@@ -71,6 +73,13 @@ class Resolver {
 // usable DNS name: empty, longer than 253 octets, an empty or >63-octet label, or a
 // byte outside printable ASCII (underscores are allowed: "_dmarc.example.org").
 bool NormalizeName(std::string_view name, std::string* out);
+
+// The reverse-lookup name of an IP address in text form: "1.2.0.192.in-addr.arpa"
+// (RFC 1035 §3.5) or the 32 nibbles of an IPv6 address under "ip6.arpa" (RFC 3596
+// §2.5). An IPv4-mapped IPv6 address (::ffff:192.0.2.1) gives the IPv4 name, as the
+// peer is really an IPv4 client of a dual-stack socket. False when `address` is not
+// an IP address.
+bool ReverseName(std::string_view address, std::string* out);
 
 }  // namespace mail::dns_resolver
 

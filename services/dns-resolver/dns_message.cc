@@ -220,6 +220,17 @@ absl::StatusOr<Answer> ParseResponse(std::string_view message, std::string_view 
           answer.txt.push_back(std::move(joined));
           break;
         }
+        case RecordType::kPtr: {
+          // RFC 1035 §3.3.12: PTRDNAME, possibly compressed. An empty name (the root)
+          // names no host and is skipped.
+          std::string target;
+          if (!rd.Name(&target) || rd.pos() != rr.rdata_pos + rr.rdlength) {
+            return malformed("PTR record");
+          }
+          if (target.empty()) continue;
+          answer.ptr.push_back(std::move(target));
+          break;
+        }
       }
       min_ttl = std::min(min_ttl, rr.ttl);
       any = true;

@@ -56,4 +56,20 @@ grpc::Status DnsServiceImpl::ResolveTxt(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status DnsServiceImpl::ResolvePtr(grpc::ServerContext* ctx,
+                                        const v1::ResolvePtrRequest* request,
+                                        v1::ResolvePtrResponse* response) {
+  std::string reverse;
+  if (!ReverseName(request->address(), &reverse)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        absl::StrCat("not an IP address for ResolvePtr: '",
+                                     request->address().substr(0, 100), "'"));
+  }
+  *response = lookups_->ResolvePtr(reverse, Deadline(ctx));
+  base::LogDebug("ResolvePtr", {{"address", request->address()},
+                                {"outcome", v1::DnsOutcome_Name(response->outcome())},
+                                {"names", std::to_string(response->names_size())}});
+  return grpc::Status::OK;
+}
+
 }  // namespace mail::dns_resolver

@@ -21,6 +21,8 @@ class DnsServiceImpl final : public v1::DnsService::Service {
                               v1::ResolveAddressResponse* response) override;
   grpc::Status ResolveTxt(grpc::ServerContext* ctx, const v1::ResolveTxtRequest* request,
                           v1::ResolveTxtResponse* response) override;
+  grpc::Status ResolvePtr(grpc::ServerContext* ctx, const v1::ResolvePtrRequest* request,
+                          v1::ResolvePtrResponse* response) override;
 
  private:
   absl::Time Deadline(const grpc::ServerContext* ctx) const;

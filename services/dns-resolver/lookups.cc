@@ -1,4 +1,4 @@
-// MX, address and TXT answers over the cache; see lookups.h.
+// MX, address, TXT and PTR answers over the cache; see lookups.h.
 #include "services/dns-resolver/lookups.h"
 
 #include <algorithm>
@@ -176,6 +176,27 @@ v1::ResolveTxtResponse Lookups::ResolveTxt(const std::string& name, absl::Time d
   response.set_outcome(ToProto(txt.outcome));
   for (auto& record : txt.txt) response.add_records(std::move(record));
   response.set_detail(txt.detail);
+  return response;
+}
+
+v1::ResolvePtrResponse Lookups::ResolvePtr(const std::string& reverse_name, absl::Time deadline) {
+  v1::ResolvePtrResponse response;
+  response.set_reverse_name(reverse_name);
+  Answer ptr = Wait(cache_->Lookup(reverse_name, RecordType::kPtr), RecordType::kPtr, deadline);
+  std::set<std::string> seen;
+  for (const std::string& target : ptr.ptr) {
+    std::string name;
+    if (!NormalizeName(target, &name) || !seen.insert(name).second) continue;
+    response.add_names(std::move(name));
+    if (static_cast<size_t>(response.names_size()) == kMaxPtrNames) break;
+  }
+  if (ptr.outcome == Outcome::kFound && response.names_size() == 0) {
+    response.set_outcome(v1::DNS_OUTCOME_NO_DATA);
+    response.set_detail(absl::StrCat(reverse_name, ": no usable PTR name"));
+    return response;
+  }
+  response.set_outcome(ToProto(ptr.outcome));
+  response.set_detail(ptr.detail);
   return response;
 }
 

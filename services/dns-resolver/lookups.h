@@ -1,6 +1,6 @@
 // The answers DnsService gives, built from cached lookups: MX hosts in preference order
 // with their addresses, implicit MX (RFC 5321 §5.1), null MX (RFC 7505), addresses and
-// TXT. Thread-safe; each call blocks its (gRPC handler) thread until `deadline`.
+// TXT and PTR. Thread-safe; each call blocks its (gRPC handler) thread until `deadline`.
 #ifndef MAILSUITE_SERVICES_DNS_RESOLVER_LOOKUPS_H_
 #define MAILSUITE_SERVICES_DNS_RESOLVER_LOOKUPS_H_
 
@@ -22,6 +22,8 @@ namespace mail::dns_resolver {
 inline constexpr size_t kMaxMxHosts = 10;
 // And at most this many addresses per host.
 inline constexpr size_t kMaxAddressesPerHost = 8;
+// At most this many PTR names are returned.
+inline constexpr size_t kMaxPtrNames = 10;
 
 // True when `records` is a null MX: a single MX whose exchange is the root ".".
 bool IsNullMx(const std::vector<MxRecord>& records);
@@ -46,6 +48,10 @@ class Lookups {
   v1::ResolveMxResponse ResolveMx(const std::string& domain, absl::Time deadline);
   v1::ResolveAddressResponse ResolveAddress(const std::string& name, absl::Time deadline);
   v1::ResolveTxtResponse ResolveTxt(const std::string& name, absl::Time deadline);
+  // `reverse_name` from ReverseName(). Targets that are not valid host names
+  // (NormalizeName) are dropped: they end up in Received: headers and logs. A FOUND
+  // answer left with no valid name is reported as NO_DATA.
+  v1::ResolvePtrResponse ResolvePtr(const std::string& reverse_name, absl::Time deadline);
 
  private:
   struct Pending {

@@ -40,7 +40,7 @@ namespace mail::dns_resolver {
 namespace {
 
 constexpr char kUsage[] =
-    "dns-resolver: answers MX, A/AAAA and TXT lookups for the mail suite over gRPC.\n"
+    "dns-resolver: answers MX, A/AAAA, TXT and PTR lookups for the mail suite over gRPC.\n"
     "Usage: dns-resolver [--upstream=127.0.0.1:5353] [--grpc_address=127.0.0.1:50053] ...";
 
 // Counters created up front, one per label set, so /metrics shows zeros from the start.
@@ -51,7 +51,7 @@ struct Metrics {
 };
 
 constexpr RecordType kTypes[] = {RecordType::kA, RecordType::kAaaa, RecordType::kMx,
-                                 RecordType::kTxt};
+                                 RecordType::kTxt, RecordType::kPtr};
 constexpr Outcome kOutcomes[] = {Outcome::kFound, Outcome::kNxDomain, Outcome::kNoData,
                                  Outcome::kTempFail};
 

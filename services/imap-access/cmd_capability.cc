@@ -11,7 +11,10 @@ bool Session::plaintext_auth_allowed() const {
 
 std::string Session::Capabilities() const {
   // Only what is implemented: clients act on every word of this list.
-  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT";
+  // IMAP4rev2 (RFC 9051 §7.2.2): both revisions; a client picks rev2 with ENABLE.
+  std::string caps =
+      "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT "
+      "LIST-EXTENDED LIST-STATUS";
   if (state_ != kNotAuthenticated) {
     absl::StrAppend(&caps,
                     " ID ENABLE IDLE NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE "

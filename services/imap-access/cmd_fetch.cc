@@ -293,7 +293,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       out += ' ';
       switch (item.kind) {
         case FetchAttribute::Kind::kFlags:
-          out += FormatFlags(message);
+          out += FormatFlags(message, RecentHere(box, message.uid()));
           break;
         case FetchAttribute::Kind::kUid:
           absl::StrAppend(&out, message.uid());
@@ -344,7 +344,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       }
     }
     if (!has_flags && now_seen.count(message.uid()) > 0) {
-      absl::StrAppend(&out, " FLAGS ", FormatFlags(message));
+      absl::StrAppend(&out, " FLAGS ", FormatFlags(message, RecentHere(box, message.uid())));
     }
     if (!cte_ok) {
       // RFC 3516 §4.3: NO [UNKNOWN-CTE]; this message's data is not sent.

@@ -1,11 +1,17 @@
 // LIST and LSUB (RFC 3501 §6.3.8-9): the account's mailboxes matching a pattern, with
-// CHILDREN (RFC 3348) and SPECIAL-USE (RFC 6154) attributes.
+// CHILDREN (RFC 3348) and SPECIAL-USE (RFC 6154) attributes. LIST takes the
+// LIST-EXTENDED forms (RFC 5258): selection options SUBSCRIBED, REMOTE (no remote
+// mailboxes here: a no-op), RECURSIVEMATCH and SPECIAL-USE, several patterns, return
+// options SUBSCRIBED, CHILDREN, SPECIAL-USE and STATUS (LIST-STATUS, RFC 5819).
+// \HasChildren / \HasNoChildren and special-use attributes are always sent, as the
+// RFCs allow and Dovecot does; CHILDREN and SPECIAL-USE return options change nothing.
 #include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/imap-access/session.h"
+#include "services/libs/imap/list_command.h"
 #include "services/libs/imap/list_pattern.h"
 #include "services/libs/imap/response.h"
 
@@ -18,22 +24,85 @@ std::string SpecialUseAttribute(const std::string& special_use) {
   return "\\" + special_use;
 }
 
+// \HasChildren or \HasNoChildren (RFC 3348) and the special use (RFC 6154) of `box`,
+// given every name of the account in `names`.
+std::vector<std::string> MailboxAttributes(const v1::Mailbox& box,
+                                           const std::set<std::string>& names) {
+  std::vector<std::string> attrs;
+  // A child is any name below this one: the first name from `prefix` on tells.
+  std::string prefix = box.name() + imap::kHierarchyDelimiter;
+  auto next = names.lower_bound(prefix);
+  bool children = next != names.end() && absl::StartsWith(*next, prefix);
+  attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
+  if (!box.special_use().empty()) attrs.push_back(SpecialUseAttribute(box.special_use()));
+  return attrs;
+}
+
+// The mailbox meets the LIST selection options (RFC 5258 §3.1: all of them).
+bool Selected(const imap::ListCommand& list, const v1::Mailbox& box) {
+  if (list.select_subscribed && !box.subscribed()) return false;
+  if (list.select_special_use && box.special_use().empty()) return false;
+  return true;
+}
+
 }  // namespace
+
+asio::awaitable<std::string> Session::SelectedListLine(const std::string& name) {
+  v1::ListMailboxesRequest request;
+  request.set_account(account_);
+  absl::StatusOr<v1::ListMailboxesResponse> boxes = co_await mailbox_.ListMailboxes(request);
+  std::vector<std::string> attrs;
+  if (boxes.ok()) {
+    std::set<std::string> names;
+    for (const auto& b : boxes->mailboxes()) names.insert(b.name());
+    for (const auto& b : boxes->mailboxes()) {
+      if (b.name() == name) attrs = MailboxAttributes(b, names);
+    }
+  }
+  std::string line = absl::StrCat("LIST (", absl::StrJoin(attrs, " "), ") \"",
+                                  std::string(1, imap::kHierarchyDelimiter), "\" ");
+  imap::AppendMailboxName(&line, WireName(name), utf8_);
+  co_return line;
+}
 
 asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
   const bool lsub = cmd.name == "LSUB";
-  if (cmd.args.size() != 2 || !cmd.args[0].IsAstring() || !cmd.args[1].IsAstring()) {
-    Tagged(cmd, "BAD", "", absl::StrCat("Usage: ", cmd.name, " reference mailbox"));
-    co_return;
+  imap::ListCommand list;
+  if (lsub) {
+    if (cmd.args.size() != 2 || !cmd.args[0].IsAstring() || !cmd.args[1].IsAstring()) {
+      Tagged(cmd, "BAD", "", "Usage: LSUB reference mailbox");
+      co_return;
+    }
+    list.reference = cmd.args[0].value;
+    list.patterns = {cmd.args[1].value};
+    list.select_subscribed = true;
+  } else {
+    absl::StatusOr<imap::ListCommand> parsed = imap::ParseListCommand(cmd.args, rev2_);
+    if (!parsed.ok()) {
+      Tagged(cmd, "BAD", "", std::string(parsed.status().message()));
+      co_return;
+    }
+    list = *std::move(parsed);
   }
   // Patterns are names too: modified UTF-7 for IMAP4rev1 clients.
-  std::optional<std::string> reference_name = MailboxArg(cmd, cmd.args[0]);
-  if (!reference_name) co_return;
-  std::optional<std::string> pattern_name = MailboxArg(cmd, cmd.args[1]);
-  if (!pattern_name) co_return;
-  const std::string& reference = cmd.args[0].value.empty() ? cmd.args[0].value : *reference_name;
-  const std::string& pattern = cmd.args[1].value.empty() ? cmd.args[1].value : *pattern_name;
-  if (pattern.empty()) {
+  imap::Arg name_arg;
+  name_arg.type = imap::Arg::Type::kQuoted;
+  std::string reference;
+  if (!list.reference.empty()) {
+    name_arg.value = list.reference;
+    std::optional<std::string> decoded = MailboxArg(cmd, name_arg);
+    if (!decoded) co_return;
+    reference = *decoded;
+  }
+  std::vector<std::string> patterns;
+  for (const std::string& p : list.patterns) {
+    if (p.empty()) continue;
+    name_arg.value = p;
+    std::optional<std::string> decoded = MailboxArg(cmd, name_arg);
+    if (!decoded) co_return;
+    patterns.push_back(imap::CombineListPattern(reference, *decoded));
+  }
+  if (patterns.empty()) {
     // RFC 3501 §6.3.8: an empty pattern asks for the delimiter and the root.
     if (!lsub) Send(imap::Untagged("LIST (\\Noselect) \"/\" \"\""));
     Tagged(cmd, "OK", "", absl::StrCat(cmd.name, " completed"));
@@ -41,6 +110,7 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
   }
   v1::ListMailboxesRequest request;
   request.set_account(account_);
+  request.set_with_status(list.return_status);
   absl::StatusOr<v1::ListMailboxesResponse> boxes = co_await mailbox_.ListMailboxes(request);
   if (!boxes.ok()) {
     BackendError(cmd, "ListMailboxes", boxes.status());
@@ -48,21 +118,36 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
   }
   std::set<std::string> names;
   for (const auto& b : boxes->mailboxes()) names.insert(b.name());
-  const std::string full = imap::CombineListPattern(reference, pattern);
   for (const auto& b : boxes->mailboxes()) {
-    if (lsub && !b.subscribed()) continue;
-    if (!imap::ListPatternMatches(full, b.name())) continue;
-    std::vector<std::string> attrs;
-    // A child is any name below this one: the first name from `prefix` on tells.
-    std::string prefix = b.name() + imap::kHierarchyDelimiter;
-    auto next = names.lower_bound(prefix);
-    bool children = next != names.end() && absl::StartsWith(*next, prefix);
-    attrs.push_back(children ? "\\HasChildren" : "\\HasNoChildren");
-    if (!b.special_use().empty()) attrs.push_back(SpecialUseAttribute(b.special_use()));
+    bool matches = false;
+    for (const std::string& p : patterns)
+      matches = matches || imap::ListPatternMatches(p, b.name());
+    if (!matches) continue;
+    // RECURSIVEMATCH (RFC 5258 §3.1): a matching parent is listed, with CHILDINFO, when
+    // a descendant meets the selection options, whether or not the descendant matches.
+    bool child_selected = false;
+    if (list.select_recursive) {
+      const std::string prefix = b.name() + imap::kHierarchyDelimiter;
+      for (const auto& d : boxes->mailboxes()) {
+        if (absl::StartsWith(d.name(), prefix) && Selected(list, d)) child_selected = true;
+      }
+    }
+    if (!Selected(list, b) && !child_selected) continue;
+    std::vector<std::string> attrs = MailboxAttributes(b, names);
+    // LSUB has no \Subscribed: everything it lists is (RFC 5258 §3.2 is LIST only).
+    if (!lsub && list.return_subscribed && b.subscribed()) attrs.push_back("\\Subscribed");
     std::string line = absl::StrCat(cmd.name, " (", absl::StrJoin(attrs, " "), ") \"",
                                     std::string(1, imap::kHierarchyDelimiter), "\" ");
-    imap::AppendAstring(&line, WireName(b.name()));
+    imap::AppendMailboxName(&line, WireName(b.name()), utf8_);
+    if (child_selected) {
+      std::vector<std::string> info;
+      if (list.select_subscribed) info.push_back("\"SUBSCRIBED\"");
+      if (list.select_special_use) info.push_back("\"SPECIAL-USE\"");
+      absl::StrAppend(&line, " (\"CHILDINFO\" (", absl::StrJoin(info, " "), "))");
+    }
     Send(imap::Untagged(line));
+    // LIST-STATUS (RFC 5819 §2): STATUS right after the mailbox's LIST response.
+    if (list.return_status) Send(imap::Untagged(StatusLine(b, list.status_items)));
   }
   Tagged(cmd, "OK", "", absl::StrCat(cmd.name, " completed"));
 }

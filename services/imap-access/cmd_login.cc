@@ -1,13 +1,20 @@
-// LOGIN (RFC 3501 §6.2.3), and the login shared with AUTHENTICATE.
+// LOGIN (RFC 3501 §6.2.3), and the login shared with AUTHENTICATE: the failed-login
+// limiter shared with smtp-ingress (net::AuthLimiter: an IP with too many failures is
+// refused, an account with failures answers slowly, right or wrong password alike) and
+// the per-account session limit (account_sessions.h).
 #include <algorithm>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "services/imap-access/account_sessions.h"
 #include "services/imap-access/session.h"
 #include "services/libs/base/log.h"
 #include "services/libs/imap/response.h"
+#include "services/libs/net/auth_limiter.h"
 #include "services/libs/rpc/status_map.h"
 
 namespace mail::imap_access {
@@ -27,6 +34,26 @@ asio::awaitable<void> Session::CmdLogin(const imap::Command& cmd) {
 
 asio::awaitable<void> Session::Login(const imap::Command& cmd, const std::string& user,
                                      const std::string& password) {
+  net::AuthLimiter* limiter = config_.auth_limiter;
+  if (limiter != nullptr && limiter->IpBlocked(stream_->peer_ip())) {
+    if (metrics_ != nullptr) metrics_->Login("refused");
+    base::LogInfo("login refused: too many failures from this address",
+                  {{"session", id_}, {"client_ip", stream_->peer_ip()}});
+    Tagged(cmd, "NO", "UNAVAILABLE", "Too many failed logins from your address, try again later");
+    Send(imap::UntaggedStatus("BYE", "", "Too many failed logins"));
+    closing_ = true;
+    co_return;
+  }
+  // An account with recent failures answers slowly whatever the password, so the
+  // delay tells a guesser nothing (net/auth_limiter.h).
+  const absl::Duration slow =
+      limiter != nullptr ? limiter->AccountDelay(user) : absl::ZeroDuration();
+  if (slow > absl::ZeroDuration()) {
+    asio::steady_timer pause(co_await asio::this_coro::executor,
+                             std::chrono::milliseconds(absl::ToInt64Milliseconds(slow)));
+    std::error_code ec;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
   v1::AuthenticateRequest request;
   request.set_username(user);
   request.set_password(password);
@@ -39,6 +66,7 @@ asio::awaitable<void> Session::Login(const imap::Command& cmd, const std::string
   }
   if (!auth->authenticated()) {
     if (metrics_ != nullptr) metrics_->Login("failure");
+    if (limiter != nullptr) limiter->Failure(stream_->peer_ip(), user);
     ++auth_failures_;
     base::LogInfo("login failed",
                   {{"session", id_}, {"client_ip", stream_->peer_ip()}, {"user", user}});
@@ -56,6 +84,20 @@ asio::awaitable<void> Session::Login(const imap::Command& cmd, const std::string
     }
     co_return;
   }
+  if (limiter != nullptr) limiter->Success(user);
+  AccountSessions* slots = config_.account_sessions;
+  if (slots != nullptr && !slots->TryAcquire(auth->account())) {
+    // The password was right; only the number of sessions stands in the way
+    // (RFC 5530 LIMIT). The session stays unauthenticated and may try again.
+    if (metrics_ != nullptr) metrics_->SessionLimited("account");
+    base::LogInfo("login refused: too many sessions for the account",
+                  {{"session", id_}, {"account", auth->account()}});
+    Tagged(cmd, "NO", "LIMIT",
+           absl::StrCat("Too many sessions for this account (", slots->max_per_account(),
+                        "); log out of another one first"));
+    co_return;
+  }
+  holds_account_slot_ = slots != nullptr;
   if (metrics_ != nullptr) metrics_->Login("success");
   account_ = auth->account();
   state_ = kAuthenticated;

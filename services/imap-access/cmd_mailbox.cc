@@ -27,7 +27,10 @@ asio::awaitable<void> Session::CmdMailbox(const imap::Command& cmd) {
     v1::CreateMailboxRequest request;
     request.set_account(account_);
     request.set_name(*name);
-    status = (co_await mailbox_.CreateMailbox(request)).status();
+    // The result in a named variable: GCC 12 mishandles temporaries of a co_await
+    // expression used in the same full-expression.
+    absl::StatusOr<v1::CreateMailboxResponse> result = co_await mailbox_.CreateMailbox(request);
+    status = result.status();
   } else if (cmd.name == "DELETE") {
     if (*name == "INBOX") {
       Tagged(cmd, "NO", "CANNOT", "INBOX cannot be deleted");
@@ -36,7 +39,10 @@ asio::awaitable<void> Session::CmdMailbox(const imap::Command& cmd) {
     v1::DeleteMailboxRequest request;
     request.set_account(account_);
     request.set_name(*name);
-    status = (co_await mailbox_.DeleteMailbox(request)).status();
+    // The result in a named variable: GCC 12 mishandles temporaries of a co_await
+    // expression used in the same full-expression.
+    absl::StatusOr<v1::DeleteMailboxResponse> result = co_await mailbox_.DeleteMailbox(request);
+    status = result.status();
     if (status.ok() && selected_ && selected_->name == *name) {
       // Deleting the selected mailbox leaves nothing selected; the client is told why.
       selected_.reset();
@@ -50,19 +56,28 @@ asio::awaitable<void> Session::CmdMailbox(const imap::Command& cmd) {
     request.set_account(account_);
     request.set_from(*name);
     request.set_to(*to);
-    status = (co_await mailbox_.RenameMailbox(request)).status();
+    // The result in a named variable: GCC 12 mishandles temporaries of a co_await
+    // expression used in the same full-expression.
+    absl::StatusOr<v1::RenameMailboxResponse> result = co_await mailbox_.RenameMailbox(request);
+    status = result.status();
     // The selected mailbox (or one above it) was renamed: follow it. Renaming INBOX
     // leaves INBOX selected; its messages leave, which the next sync reports.
-    if (status.ok() && selected_ && *name != "INBOX" &&
-        (selected_->name == *name || selected_->name.rfind(*name + "/", 0) == 0)) {
-      selected_->name = *to + selected_->name.substr(name->size());
+    if (status.ok() && selected_ && *name != "INBOX") {
+      const std::string prefix = *name + "/";
+      std::string& current = selected_->name;
+      if (current == *name || current.compare(0, prefix.size(), prefix) == 0) {
+        current = *to + current.substr(name->size());
+      }
     }
   } else {
     v1::SetSubscriptionRequest request;
     request.set_account(account_);
     request.set_name(*name);
     request.set_subscribed(cmd.name == "SUBSCRIBE");
-    status = (co_await mailbox_.SetSubscription(request)).status();
+    // The result in a named variable: GCC 12 mishandles temporaries of a co_await
+    // expression used in the same full-expression.
+    absl::StatusOr<v1::SetSubscriptionResponse> result = co_await mailbox_.SetSubscription(request);
+    status = result.status();
   }
   if (!status.ok()) {
     MailboxError(cmd, cmd.name, status);

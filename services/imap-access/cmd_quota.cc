@@ -30,7 +30,7 @@ asio::awaitable<void> Session::CmdQuota(const imap::Command& cmd) {
   }
   if (root) {
     std::string line = "QUOTAROOT ";
-    imap::AppendAstring(&line, WireName(mailbox_name));
+    imap::AppendMailboxName(&line, WireName(mailbox_name), utf8_);
     line += " \"\"";
     Send(imap::Untagged(line));
   }

@@ -68,7 +68,14 @@ struct Candidate {
   const v1::MessageInfo* info;
   uint32_t seq;
   const std::string* body;  // null when no key needs it
+  bool recent;              // \Recent in this session (RECENT, NEW, OLD)
 };
+
+bool HasFlagHere(const Candidate& c, const std::string& flag) {
+  // \Recent is session state, not a stored flag (RFC 3501 §2.3.2).
+  if (absl::EqualsIgnoreCase(flag, "\\Recent")) return c.recent;
+  return HasFlag(*c.info, flag);
+}
 
 bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_t max_uid) {
   switch (key.kind) {
@@ -89,9 +96,9 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
     case Kind::kUid:
       return key.set.Contains(c.info->uid(), max_uid);
     case Kind::kFlag:
-      return HasFlag(*c.info, key.text);
+      return HasFlagHere(c, key.text);
     case Kind::kNoFlag:
-      return !HasFlag(*c.info, key.text);
+      return !HasFlagHere(c, key.text);
     case Kind::kLarger:
       return static_cast<int64_t>(c.info->size()) > key.number;
     case Kind::kSmaller:
@@ -140,7 +147,7 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
 }  // namespace
 
 asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
-  absl::StatusOr<imap::SearchProgram> program = imap::ParseSearch(cmd.args);
+  absl::StatusOr<imap::SearchProgram> program = imap::ParseSearch(cmd.args, rev2_);
   if (!program.ok()) {
     std::string why(program.status().message());
     if (why == "BADCHARSET") {
@@ -169,7 +176,7 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
       }
       body = *std::move(fetched);
     }
-    Candidate c{&message, i + 1, needs_body ? &body : nullptr};
+    Candidate c{&message, i + 1, needs_body ? &body : nullptr, RecentHere(box, message.uid())};
     if (Matches(program->root, c, box.count(), box.max_uid())) {
       hits.push_back(cmd.uid ? message.uid() : i + 1);
     }

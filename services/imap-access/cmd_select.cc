@@ -16,7 +16,8 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   }
   const bool read_only = cmd.name == "EXAMINE";
   // RFC 3501 §6.3.1: a SELECT, even a failing one, first closes the current mailbox
-  // (without the expunge CLOSE does).
+  // (without the expunge CLOSE does). IMAP4rev2 says so (RFC 9051 §6.3.2: [CLOSED]).
+  if (selected_ && rev2_) Send(imap::UntaggedStatus("OK", "CLOSED", "Previous mailbox closed"));
   selected_.reset();
   state_ = kAuthenticated;
   std::optional<std::string> decoded = MailboxArg(cmd, cmd.args[0]);
@@ -25,6 +26,7 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   v1::ListMessagesRequest request;
   request.set_account(account_);
   request.set_mailbox(name);
+  RequestRecent(read_only, &request);
   absl::StatusOr<v1::ListMessagesResponse> list = co_await mailbox_.ListMessages(request);
   if (!list.ok()) {
     if (list.status().code() == absl::StatusCode::kNotFound) {
@@ -40,10 +42,14 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   box.uidvalidity = list->uidvalidity();
   box.uidnext = list->uidnext();
   box.messages.assign(list->messages().begin(), list->messages().end());
-  uint32_t recent = 0, first_unseen = 0;
-  for (uint32_t i = 0; i < box.count(); ++i) {
-    if (HasFlag(box.messages[i], "\\Recent")) ++recent;
-    if (first_unseen == 0 && !HasFlag(box.messages[i], "\\Seen")) first_unseen = i + 1;
+  // RFC 3501 §2.3.2: what arrived since the last SELECT is \Recent for this session
+  // (mailbox-store moved the mark past it, so no other session gets it).
+  if (!rev2_ && list->first_recent_uid() != 0) {
+    box.AddRecent(list->first_recent_uid(), box.max_uid());
+  }
+  uint32_t first_unseen = 0;
+  for (uint32_t i = 0; i < box.count() && first_unseen == 0; ++i) {
+    if (!HasFlag(box.messages[i], "\\Seen")) first_unseen = i + 1;
   }
   // The system flags and the keywords in use; "\\*": clients may create keywords.
   std::set<std::string> keywords;
@@ -62,8 +68,14 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
                               "Flags permitted"));
   }
   Send(imap::Untagged(absl::StrCat(box.count(), " EXISTS")));
-  Send(imap::Untagged(absl::StrCat(recent, " RECENT")));
-  if (first_unseen != 0) {
+  if (rev2_) {
+    // RFC 9051 §6.3.2: no RECENT and no UNSEEN code; a LIST response with the name.
+    std::string list_line = co_await SelectedListLine(name);
+    Send(imap::Untagged(list_line));
+  } else {
+    Send(imap::Untagged(absl::StrCat(box.RecentCount(), " RECENT")));
+  }
+  if (first_unseen != 0 && !rev2_) {
     Send(imap::UntaggedStatus("OK", absl::StrCat("UNSEEN ", first_unseen),
                               absl::StrCat("Message ", first_unseen, " is first unseen")));
   }

@@ -85,7 +85,8 @@ asio::awaitable<void> Session::CmdStore(const imap::Command& cmd) {
       if (silent) continue;
       std::string line = absl::StrCat(i + 1, " FETCH (");
       if (cmd.uid) absl::StrAppend(&line, "UID ", message.uid(), " ");
-      absl::StrAppend(&line, "FLAGS ", FormatFlags(message), ")");
+      absl::StrAppend(&line, "FLAGS ", FormatFlags(message, RecentHere(*selected_, message.uid())),
+                      ")");
       Send(imap::Untagged(line));
     }
     if (gone) {

@@ -7,7 +7,13 @@
 
 #include "services/libs/imap/parser.h"
 
+namespace mail::net {
+class AuthLimiter;
+}  // namespace mail::net
+
 namespace mail::imap_access {
+
+class AccountSessions;
 
 struct Config {
   // RFC 3501 §5.4: the autologout timer is at least 30 minutes.
@@ -25,6 +31,11 @@ struct Config {
   int max_bad_commands = 20;
   // Line, literal and command size limits of the parser.
   imap::ParserLimits limits;
+  // Shared by every session (thread-safe, owned by main; null: no such limit).
+  // Failed logins across sessions: an IP refused for a while, an account slowed down.
+  net::AuthLimiter* auth_limiter = nullptr;
+  // Concurrent sessions per account (--max_sessions_per_account).
+  AccountSessions* account_sessions = nullptr;
 };
 
 }  // namespace mail::imap_access

@@ -1,6 +1,7 @@
-// imap-access: IMAP4rev1 (RFC 3501) with STARTTLS and IMAPS over mailbox-store. The
-// only file with flags: it validates them into a Config, wires the listeners, the
-// health gRPC server and the metrics, and runs until SIGTERM (README.md).
+// imap-access: IMAP4rev1 (RFC 3501) and IMAP4rev2 (RFC 9051) with STARTTLS and IMAPS
+// over mailbox-store. The only file with flags: it validates them into a Config, wires
+// the listeners, the session limits, the health gRPC server and the metrics, and runs
+// until SIGTERM (README.md).
 #include <asio/io_context.hpp>
 #include <cstdio>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
+#include "services/imap-access/account_sessions.h"
 #include "services/imap-access/config.h"
 #include "services/imap-access/metrics.h"
 #include "services/imap-access/server.h"
@@ -17,6 +19,7 @@
 #include "services/libs/base/signals.h"
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/metrics/metrics.h"
+#include "services/libs/net/auth_limiter.h"
 #include "services/libs/net/server_loop.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
@@ -42,6 +45,12 @@ ABSL_FLAG(int64_t, max_line_length, 64 * 1024, "longest command line, in octets"
 ABSL_FLAG(int64_t, max_literal_size, 64 * 1024 * 1024, "largest literal, in octets");
 ABSL_FLAG(int, max_connections, 10000, "concurrent connections per listener");
 ABSL_FLAG(int, max_connections_per_ip, 50, "concurrent connections per client IP");
+ABSL_FLAG(int, max_sessions_per_account, 50,
+          "concurrent logged-in sessions per account in this process (0: no limit)");
+ABSL_FLAG(int, auth_max_failures_per_ip, 10,
+          "failed logins from one IP within 10 minutes before it is refused for --auth_lockout");
+ABSL_FLAG(absl::Duration, auth_lockout, absl::Minutes(10),
+          "how long an IP with too many failed logins is refused");
 ABSL_FLAG(int, threads, 2, "I/O threads");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "on SIGTERM, how long sessions in a command may take to finish");
@@ -91,6 +100,16 @@ int main(int argc, char** argv) {
   mail::net::ListenerLimits limits;
   limits.max_connections = absl::GetFlag(FLAGS_max_connections);
   limits.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
+  const int max_per_account = absl::GetFlag(FLAGS_max_sessions_per_account);
+  if (max_per_account < 0) return Fail("--max_sessions_per_account must be >= 0");
+  mail::imap_access::AccountSessions account_sessions(max_per_account);
+  config.account_sessions = &account_sessions;
+  mail::net::AuthLimiter::Options auth_options;
+  auth_options.max_ip_failures = absl::GetFlag(FLAGS_auth_max_failures_per_ip);
+  auth_options.lockout = absl::GetFlag(FLAGS_auth_lockout);
+  if (auth_options.max_ip_failures < 1) return Fail("--auth_max_failures_per_ip must be >= 1");
+  mail::net::AuthLimiter auth_limiter(auth_options);
+  config.auth_limiter = &auth_limiter;
 
   std::shared_ptr<mail::net::TlsContext> tls;
   const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
@@ -118,6 +137,7 @@ int main(int argc, char** argv) {
 
   asio::io_context io(threads);
   mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
+  // Sessions hold &config, &account_sessions and &auth_limiter: all outlive the loop.
   for (auto [flag, address, implicit] :
        {std::tuple{"--imap_address", absl::GetFlag(FLAGS_imap_address), false},
         std::tuple{"--imaps_address", absl::GetFlag(FLAGS_imaps_address), true}}) {

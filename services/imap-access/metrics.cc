@@ -14,6 +14,9 @@ Metrics::Metrics(prometheus::Registry& registry)
                                        "IMAP commands received, by command name.")),
       logins_(metrics::CounterFamily(registry, "mailsuite_imap_access_logins_total",
                                      "Login attempts by result (success, failure, error).")),
+      limited_(metrics::CounterFamily(
+          registry, "mailsuite_imap_access_session_limit_rejections_total",
+          "Connections and logins refused by a concurrency limit, by limit (ip, account).")),
       bytes_sent_(metrics::CounterFamily(registry, "mailsuite_imap_access_sent_bytes_total",
                                          "Octets written to IMAP clients.")
                       .Add({})),
@@ -21,7 +24,10 @@ Metrics::Metrics(prometheus::Registry& registry)
                                    "IMAP sessions open now.")
                   .Add({})) {
   for (const char* port : {"imap", "imaps"}) sessions_.Add({{"port", port}});
-  for (const char* result : {"success", "failure", "error"}) logins_.Add({{"result", result}});
+  for (const char* result : {"success", "failure", "error", "refused"}) {
+    logins_.Add({{"result", result}});
+  }
+  for (const char* limit : {"ip", "account"}) limited_.Add({{"limit", limit}});
 }
 
 void Metrics::SessionStarted(std::string_view port) {
@@ -31,6 +37,10 @@ void Metrics::SessionStarted(std::string_view port) {
 
 void Metrics::Command(std::string_view name) {
   commands_.Add({{"command", std::string(name)}}).Increment();
+}
+
+void Metrics::SessionLimited(std::string_view limit) {
+  limited_.Add({{"limit", std::string(limit)}}).Increment();
 }
 
 void Metrics::Login(std::string_view result) {

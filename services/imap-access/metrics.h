@@ -23,14 +23,21 @@ class Metrics {
   // A command by name ("FETCH", "UID FETCH", ...; "unknown" for the rest, so the
   // label set stays bounded whatever clients send).
   void Command(std::string_view name);
-  // "success", "failure" (wrong credentials) or "error" (backend unreachable).
+  // "success", "failure" (wrong credentials), "error" (backend unreachable) or
+  // "refused" (the client IP has too many recent failures, net::AuthLimiter).
   void Login(std::string_view result);
+  // A connection or login refused by a concurrency limit: "ip" (the listener's
+  // --max_connections_per_ip) or "account" (--max_sessions_per_account).
+  void SessionLimited(std::string_view limit);
+  // For net::SessionServer: a connection the listener refused (per-IP or total limit).
+  void ConnectionRefused() { SessionLimited("ip"); }
   void BytesSent(uint64_t n) { bytes_sent_.Increment(static_cast<double>(n)); }
 
  private:
   prometheus::Family<prometheus::Counter>& sessions_;
   prometheus::Family<prometheus::Counter>& commands_;
   prometheus::Family<prometheus::Counter>& logins_;
+  prometheus::Family<prometheus::Counter>& limited_;
   prometheus::Counter& bytes_sent_;
   prometheus::Gauge& active_;
 };

@@ -10,8 +10,34 @@
 
 namespace mail::imap_access {
 
-std::string FormatFlags(const v1::MessageInfo& message) {
-  return absl::StrCat("(", absl::StrJoin(message.flags(), " "), ")");
+bool SelectedMailbox::IsRecent(uint32_t uid) const {
+  for (const auto& [first, last] : recent) {
+    if (uid >= first && uid <= last) return true;
+  }
+  return false;
+}
+
+uint32_t SelectedMailbox::RecentCount() const {
+  if (recent.empty()) return 0;
+  uint32_t n = 0;
+  for (const v1::MessageInfo& m : messages) n += IsRecent(m.uid()) ? 1 : 0;
+  return n;
+}
+
+void SelectedMailbox::AddRecent(uint32_t first, uint32_t last) {
+  if (first == 0 || first > last) return;
+  // Claims come in ascending UID order: extend the last range when they touch.
+  if (!recent.empty() && recent.back().second + 1 >= first) {
+    recent.back().second = std::max(recent.back().second, last);
+    return;
+  }
+  recent.emplace_back(first, last);
+}
+
+std::string FormatFlags(const v1::MessageInfo& message, bool recent) {
+  if (!recent) return absl::StrCat("(", absl::StrJoin(message.flags(), " "), ")");
+  if (message.flags().empty()) return "(\\Recent)";
+  return absl::StrCat("(\\Recent ", absl::StrJoin(message.flags(), " "), ")");
 }
 
 bool HasFlag(const v1::MessageInfo& message, std::string_view flag) {
@@ -21,7 +47,7 @@ bool HasFlag(const v1::MessageInfo& message, std::string_view flag) {
   return false;
 }
 
-std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh) {
+std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh, bool rev1) {
   std::map<uint32_t, const v1::MessageInfo*> by_uid;
   for (const auto& m : fresh.messages()) by_uid[m.uid()] = &m;
   std::string out;
@@ -38,7 +64,8 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
     if (!std::equal(now.flags().begin(), now.flags().end(), box->messages[i].flags().begin(),
                     box->messages[i].flags().end())) {
       box->messages[i] = now;
-      absl::StrAppend(&out, "* ", i + 1, " FETCH (FLAGS ", FormatFlags(now), ")\r\n");
+      absl::StrAppend(&out, "* ", i + 1, " FETCH (FLAGS ",
+                      FormatFlags(now, rev1 && box->IsRecent(now.uid())), ")\r\n");
     }
   }
   // New mail: UIDs above everything we know.
@@ -47,8 +74,14 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
   for (const auto& m : fresh.messages()) {
     if (m.uid() > known) box->messages.push_back(m);
   }
-  if (box->messages.size() != before)
+  if (box->messages.size() != before) {
+    if (rev1 && fresh.first_recent_uid() != 0) {
+      box->AddRecent(std::max(fresh.first_recent_uid(), known + 1), box->max_uid());
+    }
     absl::StrAppend(&out, "* ", box->messages.size(), " EXISTS\r\n");
+    // RFC 3501 §7.3.2: RECENT goes with the new size whenever new mail arrives.
+    if (rev1) absl::StrAppend(&out, "* ", box->RecentCount(), " RECENT\r\n");
+  }
   box->uidnext = fresh.uidnext();
   return out;
 }

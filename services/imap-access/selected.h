@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mail/v1/mailbox_service.pb.h"
@@ -19,13 +20,22 @@ struct SelectedMailbox {
   uint32_t uidnext = 0;
   // Message sequence number n is messages[n - 1]; UIDs ascend.
   std::vector<v1::MessageInfo> messages;
+  // IMAP4rev1 \Recent (RFC 3501 §2.3.2): the UIDs that are recent in this session, as
+  // [first, last] ranges. Only grows when messages are first listed (SELECT, or new
+  // mail in ApplySnapshot), from ListMessagesResponse.first_recent_uid, so a message
+  // never changes state within the session. Empty for IMAP4rev2 sessions.
+  std::vector<std::pair<uint32_t, uint32_t>> recent;
 
   uint32_t count() const { return static_cast<uint32_t>(messages.size()); }
   uint32_t max_uid() const { return messages.empty() ? 0 : messages.back().uid(); }
+  bool IsRecent(uint32_t uid) const;
+  uint32_t RecentCount() const;
+  // Records that the listed messages with UID in [first, last] are \Recent here.
+  void AddRecent(uint32_t first, uint32_t last);
 };
 
-// "(\Seen \Flagged)": a FLAGS list for a response.
-std::string FormatFlags(const v1::MessageInfo& message);
+// "(\Seen \Flagged)": a FLAGS list for a response, with \Recent first when `recent`.
+std::string FormatFlags(const v1::MessageInfo& message, bool recent = false);
 bool HasFlag(const v1::MessageInfo& message, std::string_view flag);
 
 // Moves `box` to the state in `fresh` (a later ListMessages of the same mailbox) and
@@ -33,7 +43,11 @@ bool HasFlag(const v1::MessageInfo& message, std::string_view flag);
 // highest number first so every number is right when the client reads it, "n FETCH
 // (FLAGS ...)" for changed flags, and "n EXISTS" when messages arrived. Only call
 // where RFC 3501 §7.4.1 allows EXPUNGE (not during FETCH, STORE or SEARCH).
-std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh);
+// New messages with UID >= fresh.first_recent_uid become \Recent when `rev1` (an
+// IMAP4rev1 session: the caller asked ListMessages to claim them), announced by
+// "n RECENT" after EXISTS; IMAP4rev2 has neither (RFC 9051 Appendix E).
+std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh,
+                          bool rev1 = false);
 
 }  // namespace mail::imap_access
 

@@ -6,6 +6,7 @@
 #include <asio/this_coro.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "services/imap-access/account_sessions.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/uuid.h"
 #include "services/libs/imap/list_pattern.h"
@@ -33,6 +34,10 @@ Session::Session(const Config& config, bool implicit_tls, std::shared_ptr<net::S
       metrics_(metrics),
       stopping_(stopping),
       id_(base::NewUuid()) {}
+
+Session::~Session() {
+  if (holds_account_slot_) config_.account_sessions->Release(account_);
+}
 
 void Session::WakeForShutdown() {
   if (!waiting_for_command_ || closing_ || !executor_) return;
@@ -248,10 +253,20 @@ asio::awaitable<void> Session::SyncSelected() {
   v1::ListMessagesRequest request;
   request.set_account(account_);
   request.set_mailbox(selected_->name);
+  RequestRecent(selected_->read_only, &request);
   absl::StatusOr<v1::ListMessagesResponse> fresh = co_await mailbox_.ListMessages(request);
   // A failed refresh changes nothing: the client sees the news at a later command.
   if (!fresh.ok()) co_return;
-  Send(ApplySnapshot(&*selected_, *fresh));
+  Send(ApplySnapshot(&*selected_, *fresh, !rev2_));
+}
+
+void Session::RequestRecent(bool read_only, v1::ListMessagesRequest* request) const {
+  if (rev2_) return;
+  if (read_only) {
+    request->set_with_recent(true);
+  } else {
+    request->set_claim_recent(true);
+  }
 }
 
 std::optional<std::string> Session::MailboxArg(const imap::Command& cmd, const imap::Arg& arg) {

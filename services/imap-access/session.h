@@ -32,6 +32,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // command with "* BYE" and closes.
   Session(const Config& config, bool implicit_tls, std::shared_ptr<net::Stream> stream,
           clients::MailboxClient& mailbox, Metrics* metrics, const std::atomic<bool>* stopping);
+  // Gives back the account's session slot (config.account_sessions).
+  ~Session();
 
   // Greets, serves commands until LOGOUT, a fatal error, a timeout or the peer going
   // away, then closes the connection.
@@ -90,6 +92,12 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> Login(const imap::Command& cmd, const std::string& user,
                               const std::string& password);
   bool plaintext_auth_allowed() const;
+  // "LIST (attributes) "/" name" for the mailbox an IMAP4rev2 SELECT opened (RFC 9051
+  // §6.3.2), without attributes when mailbox-store cannot say (cmd_list.cc).
+  asio::awaitable<std::string> SelectedListLine(const std::string& name);
+  // "STATUS name (item value ...)" for STATUS and LIST-STATUS (cmd_status.cc); `items`
+  // as imap::ParseStatusItems returns them.
+  std::string StatusLine(const v1::Mailbox& box, const std::vector<std::string>& items) const;
   // The CAPABILITY list for the current state (cmd_capability.cc).
   std::string Capabilities() const;
   // Re-reads the selected mailbox and queues what changed (selected.h).
@@ -101,6 +109,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::string> MailboxArg(const imap::Command& cmd, const imap::Arg& arg);
   // A mailbox name as the client reads it: modified UTF-7 for IMAP4rev1 clients.
   std::string WireName(const std::string& utf8) const;
+  // \Recent applies to the message in this session: IMAP4rev1 only (RFC 9051 drops it).
+  bool RecentHere(const SelectedMailbox& box, uint32_t uid) const {
+    return !rev2_ && box.IsRecent(uid);
+  }
+  // Asks ListMessages for the \Recent mark of the selected mailbox: SELECT claims new
+  // messages for this session, EXAMINE only looks (RFC 3501 §6.3.2); rev2 neither.
+  void RequestRecent(bool read_only, v1::ListMessagesRequest* request) const;
   // The snapshot indexes a sequence set (or UID set for UID commands) names; false
   // after a tagged BAD for a malformed set or a sequence number past the end.
   bool ResolveSet(const imap::Command& cmd, const imap::Arg& arg, std::vector<uint32_t>* indexes);
@@ -134,9 +149,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   State state_ = kNotAuthenticated;
   std::string account_;
+  bool holds_account_slot_ = false;  // a slot of config_.account_sessions for account_
   std::optional<SelectedMailbox> selected_;
   // ENABLE UTF8=ACCEPT (RFC 6855): mailbox names travel as UTF-8, not modified UTF-7.
   bool utf8_ = false;
+  // ENABLE IMAP4rev2 (RFC 9051): rev2 rules from then on (cmd_enable.cc lists them).
+  // Implies utf8_.
+  bool rev2_ = false;
   // IDLE: a WatchMailbox change arrived (set on the strand); reading_idle_ while IDLE
   // waits for DONE, so a change can interrupt that read.
   bool change_pending_ = false;

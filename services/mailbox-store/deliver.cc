@@ -134,27 +134,20 @@ class Delivery {
     int64_t uid = inbox.GetInt(0, 1);
     int64_t modseq = inbox.GetInt(0, 2);
     const std::string& txid = envelope_.transaction_id();
+    // The message, its deliveries row and the change notification in one round trip.
+    // The notification reaches listeners only if and when the transaction commits.
     MAIL_RETURN_IF_ERROR(
         conn_
             .Exec(
-                "INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, size, "
-                "modseq, transaction_id, envelope, bodystructure, body_form, parts) VALUES "
-                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "WITH m AS (INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, "
+                "size, modseq, transaction_id, envelope, bodystructure, body_form, parts) VALUES "
+                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)), d AS (INSERT INTO "
+                "mailstore.deliveries (transaction_id, account_id, mailbox_id, uid) VALUES ($7, "
+                "$3, $1, $2)) SELECT pg_notify($12, $13)",
                 {mailbox_id, uid, account.id, blob_id, size, modseq, txid,
                  pg::Param::Bytes(structure_.envelope), pg::Param::Bytes(structure_.bodystructure),
-                 pg::Param::Bytes(structure_.body), pg::Param::Bytes(structure_.parts)})
-            .status());
-    MAIL_RETURN_IF_ERROR(
-        conn_
-            .Exec("INSERT INTO mailstore.deliveries (transaction_id, account_id, mailbox_id, "
-                  "uid) VALUES ($1, $2, $3, $4)",
-                  {txid, account.id, mailbox_id, uid})
-            .status());
-    // Delivered to listeners only if and when the transaction commits.
-    MAIL_RETURN_IF_ERROR(
-        conn_
-            .Exec("SELECT pg_notify($1, $2)",
-                  {kChangeChannel, absl::StrCat(account.id, " ", mailbox_id, " ", modseq)})
+                 pg::Param::Bytes(structure_.body), pg::Param::Bytes(structure_.parts),
+                 kChangeChannel, absl::StrCat(account.id, " ", mailbox_id, " ", modseq)})
             .status());
     mail::base::LogInfo("delivered", {{"transaction_id", txid},
                                       {"account", account.address},
@@ -171,27 +164,32 @@ class Delivery {
         {account_id});
   }
 
-  // The blob holding this body, stored on first use. FOR KEY SHARE keeps a
-  // concurrent expunge from collecting an existing blob before we commit.
+  // The blob holding this body, stored on first use. Most bodies are new, so the
+  // INSERT comes first (one round trip); ON CONFLICT DO NOTHING waits for a
+  // concurrent first delivery of the same body and then returns no row. An existing
+  // blob is then read FOR KEY SHARE, which keeps a concurrent expunge from collecting
+  // it before we commit.
   absl::StatusOr<int64_t> BlobId() {
     if (blob_id_ != 0) return blob_id_;
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result inserted,
+        conn_.Exec("INSERT INTO mailstore.blobs (sha256, size, body) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (sha256) DO NOTHING RETURNING id",
+                   {pg::Param::Bytes(sha256_), static_cast<int64_t>(body_.size()),
+                    pg::Param::Bytes(body_)}));
+    if (inserted.rows() > 0) {
+      blob_id_ = inserted.GetInt(0, 0);
+      return blob_id_;
+    }
     MAIL_ASSIGN_OR_RETURN(pg::Result found,
                           conn_.Exec("SELECT id FROM mailstore.blobs WHERE sha256 = $1 FOR KEY "
                                      "SHARE",
                                      {pg::Param::Bytes(sha256_)}));
-    if (found.rows() > 0) {
-      blob_id_ = found.GetInt(0, 0);
-      return blob_id_;
+    if (found.rows() == 0) {
+      // Inserted and collected between our two statements: a retry starts over.
+      return absl::AbortedError("blob vanished while being stored");
     }
-    // ON CONFLICT covers a concurrent first delivery of the same body; DO UPDATE (a
-    // no-op) makes RETURNING yield the existing row's id.
-    MAIL_ASSIGN_OR_RETURN(
-        pg::Result inserted,
-        conn_.Exec("INSERT INTO mailstore.blobs (sha256, size, body) VALUES ($1, $2, $3) "
-                   "ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256 RETURNING id",
-                   {pg::Param::Bytes(sha256_), static_cast<int64_t>(body_.size()),
-                    pg::Param::Bytes(body_)}));
-    blob_id_ = inserted.GetInt(0, 0);
+    blob_id_ = found.GetInt(0, 0);
     return blob_id_;
   }
 
@@ -239,11 +237,14 @@ absl::Status MailboxServiceImpl::DoDeliver(grpc::ServerReader<v1::DeliverRequest
   // transaction so a retried transaction does not parse again.
   const mime::MessageStructure structure = mime::ComputeStructure(body);
 
-  MAIL_RETURN_IF_ERROR(pg::InTransaction(pool_, [&](pg::Connection& conn) -> absl::Status {
-    response->clear_results();  // a retried transaction starts over
-    Delivery delivery(conn, envelope, body, sha256, structure);
-    return delivery.Run(response);
-  }));
+  // Shares a transaction with concurrent Deliver calls (group_commit.h); returns
+  // after the COMMIT.
+  MAIL_RETURN_IF_ERROR(
+      committer_.Run(envelope.recipients(0).address(), [&](pg::Connection& conn) -> absl::Status {
+        response->clear_results();  // a retried transaction starts over
+        Delivery delivery(conn, envelope, body, sha256, structure);
+        return delivery.Run(response);
+      }));
   for (const v1::RecipientResult& r : response->results()) {
     metrics_.CountDelivery(StatusLabel(r.status()));
   }

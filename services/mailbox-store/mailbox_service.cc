@@ -14,6 +14,7 @@
 #include "services/mailbox-store/lookup.h"
 #include "services/mailbox-store/message_structure.h"
 #include "services/mailbox-store/password.h"
+#include "services/mailbox-store/recent.h"
 
 namespace mail::mailbox_store {
 namespace {
@@ -214,10 +215,13 @@ absl::Status MailboxServiceImpl::DoListMailboxes(const v1::ListMailboxesRequest&
       pg::Result r,
       conn->Exec(req.with_status()
                      ? "SELECT b.name, coalesce(b.special_use, ''), b.uidvalidity, b.uidnext, "
-                       "s.n, b.subscribed, s.unseen, s.size, b.highest_modseq FROM "
+                       "s.n, b.subscribed, s.unseen, s.size, b.highest_modseq, s.recent, s.deleted "
+                       "FROM "
                        "mailstore.mailboxes b LEFT JOIN LATERAL (SELECT count(*) AS n, count(*) "
                        "FILTER (WHERE NOT m.flags @> '{\\\\Seen}') AS unseen, "
-                       "coalesce(sum(m.size), 0) AS size FROM mailstore.messages m WHERE "
+                       "coalesce(sum(m.size), 0) AS size, count(*) FILTER (WHERE m.uid >= "
+                       "b.first_recent_uid) AS recent, count(*) FILTER (WHERE m.flags @> "
+                       "'{\\\\Deleted}') AS deleted FROM mailstore.messages m WHERE "
                        "m.account_id = $1 AND m.mailbox_id = b.id) s ON true WHERE b.account_id "
                        "= $1 ORDER BY b.name <> 'INBOX', b.name"
                      : "SELECT b.name, coalesce(b.special_use, ''), b.uidvalidity, b.uidnext, "
@@ -237,6 +241,8 @@ absl::Status MailboxServiceImpl::DoListMailboxes(const v1::ListMailboxesRequest&
       m->set_unseen(static_cast<uint32_t>(r.GetInt(i, 6)));
       m->set_size(static_cast<uint64_t>(r.GetInt(i, 7)));
       m->set_highest_modseq(static_cast<uint64_t>(r.GetInt(i, 8)));
+      m->set_recent(static_cast<uint32_t>(r.GetInt(i, 9)));
+      m->set_deleted(static_cast<uint32_t>(r.GetInt(i, 10)));
     }
   }
   return absl::OkStatus();
@@ -273,6 +279,7 @@ absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& r
   if (req.with_structure()) {
     MAIL_RETURN_IF_ERROR(FillStructures(*conn, account.id, mailbox.id, resp));
   }
+  MAIL_RETURN_IF_ERROR(FillRecent(*conn, mailbox.id, req, resp));  // recent.cc
   return absl::OkStatus();
 }
 
@@ -307,7 +314,7 @@ absl::Status MailboxServiceImpl::DoFetchBody(const v1::FetchBodyRequest& req,
       MAIL_ASSIGN_OR_RETURN(
           pg::Result r,
           conn->Exec("SELECT substring(body FROM $2 FOR $3) FROM mailstore.blobs WHERE id = $1",
-                     {blob_id, offset + 1, length}));
+                     {blob_id, offset + 1, length}, pg::Format::kBinary));
       if (r.rows() == 0) return absl::NotFoundError("message expunged while being read");
       data = r.GetBytes(0, 0);
     }

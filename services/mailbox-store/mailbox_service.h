@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "mail/v1/mailbox_service.grpc.pb.h"
 #include "services/libs/pg/pg.h"
+#include "services/mailbox-store/group_commit.h"
 #include "services/mailbox-store/store_metrics.h"
 
 namespace mail::mailbox_store {
@@ -22,6 +23,10 @@ struct MailboxServiceConfig {
   uint64_t max_message_size = 64 << 20;
   // Password hashes computed at once (each Argon2id hash takes 64 MiB for ~0.1 s).
   int max_concurrent_hashes = 4;
+  // Group commit of Deliver calls (group_commit.h): committer threads, and most
+  // calls in one transaction.
+  int deliver_committers = 2;
+  int deliver_batch_size = 32;
 };
 
 // PostgreSQL channel notified in the delivering/expunging transaction, payload
@@ -60,6 +65,8 @@ class MailboxServiceImpl final
                             v1::ListMessagesResponse* response) override;
   grpc::Status FetchBody(grpc::ServerContext*, const v1::FetchBodyRequest* request,
                          grpc::ServerWriter<v1::FetchBodyResponse>* writer) override;
+  grpc::Status FetchBodies(grpc::ServerContext*, const v1::FetchBodiesRequest* request,
+                           v1::FetchBodiesResponse* response) override;
   grpc::Status ExpungeMessages(grpc::ServerContext*, const v1::ExpungeMessagesRequest* request,
                                v1::ExpungeMessagesResponse* response) override;
   // IMAP (issue 5): mailboxes.cc, flags.cc, append.cc, copy_move.cc.
@@ -102,6 +109,8 @@ class MailboxServiceImpl final
                               v1::ListMessagesResponse* response);
   absl::Status DoFetchBody(const v1::FetchBodyRequest& request,
                            grpc::ServerWriter<v1::FetchBodyResponse>* writer);
+  absl::Status DoFetchBodies(const v1::FetchBodiesRequest& request,
+                             v1::FetchBodiesResponse* response);
   absl::Status DoExpungeMessages(const v1::ExpungeMessagesRequest& request,
                                  v1::ExpungeMessagesResponse* response);
 
@@ -117,6 +126,8 @@ class MailboxServiceImpl final
   int hashing_ ABSL_GUARDED_BY(hash_mu_) = 0;
   std::shared_ptr<MaildropLocks> maildrop_locks_ = NewMaildropLocks(pool_);
   std::shared_ptr<ChangeWatcher> change_watcher_ = NewChangeWatcher(pool_);
+  GroupCommitter committer_{pool_, config_.deliver_committers, config_.deliver_batch_size,
+                            [this](int n) { metrics_.ObserveCommitBatch(n); }};
 };
 
 }  // namespace mail::mailbox_store

@@ -32,6 +32,12 @@ ABSL_FLAG(int, pg_pool_size, 8, "Most PostgreSQL connections open at once.");
 ABSL_FLAG(int64_t, max_message_size, 64 << 20, "Largest message Deliver accepts, in octets.");
 ABSL_FLAG(int, max_concurrent_hashes, 4,
           "Argon2id computations run at once (each takes 64 MiB for about 0.1 s).");
+ABSL_FLAG(int, deliver_committers, 2,
+          "Threads committing Deliver calls; each holds one PostgreSQL connection while it "
+          "works, so keep it below --pg_pool_size.");
+ABSL_FLAG(int, deliver_batch_size, 32,
+          "Most Deliver calls sharing one transaction and WAL flush (group commit; at most 60, "
+          "1 turns it off).");
 ABSL_FLAG(absl::Duration, startup_timeout, absl::Seconds(60),
           "How long to wait for PostgreSQL at start-up before giving up.");
 ABSL_FLAG(absl::Duration, delivery_log_retention, absl::Hours(24 * 10),
@@ -131,6 +137,9 @@ int Run(int argc, char** argv) {
   MailboxServiceConfig config;
   config.max_message_size = static_cast<uint64_t>(max_message_size);
   config.max_concurrent_hashes = max_hashes;
+  config.deliver_committers =
+      std::clamp(absl::GetFlag(FLAGS_deliver_committers), 1, std::max(1, pool_size - 1));
+  config.deliver_batch_size = absl::GetFlag(FLAGS_deliver_batch_size);
   MailboxServiceImpl mailbox_service(pool, store_metrics, config);
   AccountServiceImpl account_service(pool, store_metrics);
   auto server = rpc::GrpcServer::Start(absl::GetFlag(FLAGS_grpc_address),

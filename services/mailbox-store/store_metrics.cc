@@ -17,7 +17,16 @@ StoreMetrics::StoreMetrics(prometheus::Registry& registry)
       rpcs_(metrics::CounterFamily(registry, "mailsuite_mailbox_store_rpcs_total",
                                    "RPCs served, by method and gRPC status code")),
       rpc_seconds_(metrics::HistogramFamily(
-          registry, "mailsuite_mailbox_store_rpc_duration_seconds", "RPC latency, by method")) {
+          registry, "mailsuite_mailbox_store_rpc_duration_seconds", "RPC latency, by method")),
+      commit_batches_(
+          metrics::CounterFamily(registry, "mailsuite_mailbox_store_deliver_commits_total",
+                                 "Committed Deliver transactions (each may hold several calls)")
+              .Add({})),
+      commit_batch_deliveries_(
+          metrics::CounterFamily(registry, "mailsuite_mailbox_store_deliver_committed_calls_total",
+                                 "Deliver calls committed; divided by deliver_commits_total, "
+                                 "the average group-commit batch")
+              .Add({})) {
   // Export the zero values so dashboards and tests see the series before traffic.
   for (const char* s : {"delivered", "duplicate", "unknown_user", "over_quota"}) {
     deliveries_.Add({{"status", s}});

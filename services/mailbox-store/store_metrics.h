@@ -28,12 +28,19 @@ class StoreMetrics {
   // success, bad_password, unknown_user, disabled.
   void CountAuth(const std::string& result) { auth_.Add({{"result", result}}).Increment(); }
   void ObserveRpc(const std::string& method, absl::StatusCode code, double seconds);
+  // One committed group-commit transaction holding `deliveries` Deliver calls.
+  void ObserveCommitBatch(int deliveries) {
+    commit_batches_.Increment();
+    commit_batch_deliveries_.Increment(deliveries);
+  }
 
  private:
   prometheus::Family<prometheus::Counter>& deliveries_;
   prometheus::Family<prometheus::Counter>& auth_;
   prometheus::Family<prometheus::Counter>& rpcs_;
   prometheus::Family<prometheus::Histogram>& rpc_seconds_;
+  prometheus::Counter& commit_batches_;
+  prometheus::Counter& commit_batch_deliveries_;
 };
 
 // Runs the body of one RPC: records its latency and status code, logs server-side

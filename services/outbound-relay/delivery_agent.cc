@@ -6,6 +6,7 @@
 #include <asio/post.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
+#include <deque>
 #include <exception>
 #include <thread>
 
@@ -133,6 +134,10 @@ void DeliveryAgent::Start() {
   });
   asio::co_spawn(asio::make_strand(io_), RefreshDepth(),
                  [](std::exception_ptr e) { LogException(e, "queue depth"); });
+  if (options_.retention > absl::ZeroDuration()) {
+    asio::co_spawn(asio::make_strand(io_), PurgeLoop(),
+                   [](std::exception_ptr e) { LogException(e, "purge"); });
+  }
   if (options_.send_dsns) {
     dsn_running_ = true;
     asio::co_spawn(asio::make_strand(io_), DsnLoop(), [this](std::exception_ptr e) {
@@ -157,26 +162,50 @@ bool DeliveryAgent::Stop(absl::Duration grace) {
   return !scheduler_running_ && !dsn_running_ && in_flight_ == 0;
 }
 
+void DeliveryAgent::StartJob(Job job) {
+  ++in_flight_;
+  // Deliveries to one domain share a strand, and pooled connections are keyed by strand:
+  // a connection is only ever used from the strand that opened it.
+  const size_t shard = std::hash<std::string>()(job.domain) % job_strands_.size();
+  asio::co_spawn(job_strands_[shard], RunJob(std::move(job)), [this](std::exception_ptr e) {
+    LogException(e, "delivery");
+    --in_flight_;
+    Wake();
+  });
+}
+
 asio::awaitable<void> DeliveryAgent::Schedule() {
+  const int workers = options_.workers;
+  // Claimed, not started yet (leased to us). A job that waited here for half its lease
+  // is dropped instead: its lease runs out and it is claimed again, never delivered
+  // with too little lease left.
+  std::deque<Job> reserve;
   while (!stopping_) {
     wake_pending_ = false;
-    const int free = options_.workers - in_flight_.load();
-    if (free > 0) {
-      auto jobs = co_await OnDb([this, free] { return store_->Claim(free, options_.lease); });
+    while (!reserve.empty() && in_flight_.load() < workers) {
+      Job job = std::move(reserve.front());
+      reserve.pop_front();
+      if (absl::Now() - job.claimed_at > options_.lease / 2) continue;
+      StartJob(std::move(job));
+    }
+    const int free = workers - in_flight_.load();
+    const int reserved = static_cast<int>(reserve.size());
+    // Claim when a slot is free (then nothing is in reserve), or when the reserve is
+    // down to half; enough for the free slots and a full reserve.
+    if (free > 0 || reserved < (workers + 1) / 2) {
+      const int want = std::max(free, 0) + workers - reserved;
+      const absl::Time claimed_at = absl::Now();
+      auto jobs = co_await OnDb([this, want] { return store_->Claim(want, options_.lease); });
       if (!jobs.ok()) {
         base::LogWarning("cannot claim queued mail", {{"error", jobs.status().ToString()}});
       } else {
-        // Claimed work runs even when a stop began meanwhile: it is leased to us.
         for (Job& job : *jobs) {
-          ++in_flight_;
-          // Deliveries to one domain share a strand, and pooled connections are keyed
-          // by strand: a connection is only ever used from the strand that opened it.
-          const size_t shard = std::hash<std::string>()(job.domain) % job_strands_.size();
-          asio::co_spawn(job_strands_[shard], RunJob(std::move(job)), [this](std::exception_ptr e) {
-            LogException(e, "delivery");
-            --in_flight_;
-            Wake();
-          });
+          job.claimed_at = claimed_at;
+          if (in_flight_.load() < workers) {
+            StartJob(std::move(job));
+          } else {
+            reserve.push_back(std::move(job));
+          }
         }
       }
     }
@@ -186,6 +215,9 @@ asio::awaitable<void> DeliveryAgent::Schedule() {
     std::error_code ec;
     co_await wake_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+  // Claimed work runs even when a stop began meanwhile: it is leased to us, and
+  // finishing it beats leaving it to wait for the lease to run out.
+  for (Job& job : reserve) StartJob(std::move(job));
 }
 
 asio::awaitable<void> DeliveryAgent::RefreshDepth() {
@@ -202,6 +234,39 @@ asio::awaitable<void> DeliveryAgent::RefreshDepth() {
       metrics_->suppressed->Set(static_cast<double>(*suppressed));
     }
     timer.expires_after(absl::ToChronoMilliseconds(options_.depth_interval));
+    std::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<int64_t> DeliveryAgent::PurgeFinished() {
+  int64_t messages = 0, recipients = 0;
+  while (!stopping_) {
+    auto batch =
+        co_await OnDb([this] { return store_->Purge(options_.retention, options_.purge_batch); });
+    if (!batch.ok()) {
+      base::LogWarning("cannot purge finished mail", {{"error", batch.status().ToString()}});
+      break;
+    }
+    if (batch->skipped) break;  // another relay is purging now
+    messages += batch->messages;
+    recipients += batch->recipients;
+    if (metrics_) metrics_->Purged(batch->messages, batch->recipients);
+    // A short batch: nothing more is finished (or the rest is locked by someone).
+    if (batch->messages < options_.purge_batch) break;
+  }
+  if (messages > 0) {
+    base::LogInfo("purged finished mail",
+                  {{"messages", absl::StrCat(messages)}, {"recipients", absl::StrCat(recipients)}});
+  }
+  co_return messages;
+}
+
+asio::awaitable<void> DeliveryAgent::PurgeLoop() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    co_await PurgeFinished();
+    timer.expires_after(absl::ToChronoMilliseconds(options_.purge_interval));
     std::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -235,7 +300,13 @@ asio::awaitable<void> DeliveryAgent::RunJob(Job job) {
   const std::string destination = job.local ? std::string("local:") + job.domain : job.domain;
   co_await AcquireDestination(destination);
   const absl::Time start = absl::Now();
-  auto message = co_await OnDb([this, &job] { return store_->LoadMessage(job.message_id); });
+  // The message and which of its addresses are suppressed (README: SUPPRESSION; those
+  // are not attempted and fail at once), in one round trip.
+  std::vector<std::string> addresses;
+  for (const auto& r : job.recipients) addresses.push_back(r.address);
+  auto message = co_await OnDb([this, &job, &addresses] {
+    return store_->LoadForDelivery(job.message_id, addresses, job.created_at);
+  });
   if (!message.ok()) {
     // The lease expires and the recipients are tried again later.
     base::LogError("cannot load queued message",
@@ -243,16 +314,7 @@ asio::awaitable<void> DeliveryAgent::RunJob(Job job) {
     ReleaseDestination(destination);
     co_return;
   }
-  // Suppressed addresses are not attempted (README: SUPPRESSION); they fail at once.
-  std::vector<std::string> addresses;
-  for (const auto& r : job.recipients) addresses.push_back(r.address);
-  auto suppressed = co_await OnDb(
-      [this, &addresses, &job] { return store_->Suppressed(addresses, job.created_at); });
-  if (!suppressed.ok()) {
-    base::LogWarning("cannot read the suppression list",
-                     {{"queue_id", job.message_id}, {"error", suppressed.status().ToString()}});
-    suppressed = std::set<std::string>();
-  }
+  const std::set<std::string>* suppressed = &message->suppressed;
   Job attempt_job = job;
   attempt_job.recipients.clear();
   std::vector<int> index;  // job recipient -> attempt_job recipient, or -1
@@ -531,7 +593,8 @@ asio::awaitable<JobOutcome> DeliveryAgent::Attempt(const Job& job, const StoredM
   session.pool_shard = std::hash<std::string>()(job.domain) % job_strands_.size();
   // Finish well inside the lease, so no other relay starts the same delivery.
   const absl::Duration margin = std::min(options_.lease / 10, absl::Seconds(30));
-  session.deadline = absl::Now() + options_.lease - margin;
+  const absl::Time leased = job.claimed_at == absl::InfinitePast() ? absl::Now() : job.claimed_at;
+  session.deadline = leased + options_.lease - margin;
 
   if (!options_.source_addresses.empty()) {
     // One source address per delivery, in rotation (--source_addresses).

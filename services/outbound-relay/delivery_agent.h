@@ -3,7 +3,8 @@
 // at once on the io_context (each on its own strand; at most `max_per_destination` per
 // domain), delivers local recipients through mailbox-store and remote ones over SMTP,
 // records each outcome (with its cause and the suppression list), and a DSN coroutine
-// turns failures, requested successes and delays into RFC 3464 reports. Database calls
+// turns failures, requested successes and delays into RFC 3464 reports; a purge
+// coroutine deletes finished messages after the retention. Database calls
 // run on a separate thread pool so no io thread blocks. Start/Wake/Stop are thread-safe.
 #ifndef MAILSUITE_SERVICES_OUTBOUND_RELAY_DELIVERY_AGENT_H_
 #define MAILSUITE_SERVICES_OUTBOUND_RELAY_DELIVERY_AGENT_H_
@@ -52,6 +53,12 @@ struct AgentOptions {
   // How long a connection stays open after a delivery for the next message to the same
   // address (0: QUIT after each delivery).
   absl::Duration connection_cache_time = absl::Seconds(2);
+  // Finished messages (every recipient delivered or failed, no DSN pending) are deleted
+  // once untouched this long; 0 keeps them forever. Checked every purge_interval, in
+  // batches of purge_batch messages.
+  absl::Duration retention = absl::Hours(24 * 7);
+  absl::Duration purge_interval = absl::Minutes(10);
+  int purge_batch = 1000;
 };
 
 // The recipients' outcomes of one attempt, before the retry policy is applied.
@@ -87,13 +94,23 @@ class DeliveryAgent {
   asio::awaitable<JobOutcome> DeliverLocal(const Job& job, const StoredMessage& message);
   // Generates the DSNs that are due now (one pass). Public for tests.
   asio::awaitable<int> SendDueDsns();
+  // Deletes finished messages older than the retention, batch after batch (one pass);
+  // returns the messages deleted. Public for tests.
+  asio::awaitable<int64_t> PurgeFinished();
 
  private:
+  // Claims in batches: besides filling free worker slots it keeps up to `workers`
+  // claimed jobs in reserve, so a finished delivery starts the next one without waiting
+  // for a claim round trip (and its commit), and claims come once per workers/2
+  // deliveries rather than once per delivery.
   asio::awaitable<void> Schedule();
   asio::awaitable<void> RefreshDepth();
   asio::awaitable<void> DsnLoop();
+  asio::awaitable<void> PurgeLoop();
   asio::awaitable<bool> SendDsn(const DsnWork& work);
   asio::awaitable<void> RunJob(Job job);
+  // Spawns RunJob on the job's strand and counts it in flight.
+  void StartJob(Job job);
   // Waits for a slot of `domain` (max_per_destination); false when stopping.
   asio::awaitable<void> AcquireDestination(const std::string& domain);
   void ReleaseDestination(const std::string& domain);

@@ -69,6 +69,11 @@ ABSL_FLAG(bool, send_dsns, true, "Generate delivery status notifications (bounce
 ABSL_FLAG(absl::Duration, connection_cache_time, absl::Seconds(2),
           "Keep a connection open this long after a delivery for the next message to the same "
           "address; 0 disables.");
+ABSL_FLAG(absl::Duration, retention, absl::Hours(24 * 7),
+          "Finished messages (every recipient delivered or failed, DSN sent) are deleted once "
+          "untouched this long; 0 keeps them forever.");
+ABSL_FLAG(absl::Duration, purge_interval, absl::Minutes(10),
+          "How often finished messages older than --retention are looked for.");
 
 namespace mail::outbound_relay {
 namespace migrations {
@@ -134,6 +139,12 @@ int Run(int argc, char** argv) {
   options.send_dsns = absl::GetFlag(FLAGS_send_dsns);
   options.connection_cache_time = absl::GetFlag(FLAGS_connection_cache_time);
   options.hostname = options.smtp.helo_name;
+  options.retention = absl::GetFlag(FLAGS_retention);
+  options.purge_interval = absl::GetFlag(FLAGS_purge_interval);
+  if (options.retention < absl::ZeroDuration() || options.purge_interval <= absl::ZeroDuration()) {
+    base::LogError("bad flags: --retention must not be negative, --purge_interval positive");
+    return 2;
+  }
   for (absl::string_view part :
        absl::StrSplit(absl::GetFlag(FLAGS_source_addresses), ',', absl::SkipWhitespace())) {
     std::error_code ec;

@@ -286,4 +286,67 @@ absl::StatusOr<v1::BounceReportResponse> PgQueueStore::Report(absl::Time since, 
   return out;
 }
 
+namespace {
+
+// pg_try_advisory_xact_lock key of the purge ("relayprg"): one purger at a time across
+// every relay replica sharing the database.
+constexpr int64_t kPurgeLockKey = 0x72656c6179707267;
+
+// A message is finished when no recipient is still to do (queued, held), owes a DSN, or
+// changed within the retention period. $1: the retention in milliseconds.
+constexpr char kFinished[] =
+    " m.created_at < now() - $1::bigint * interval '1 millisecond'"
+    " AND NOT EXISTS (SELECT 1 FROM relay.recipients r WHERE r.message_id = m.id"
+    "   AND (r.state NOT IN ('delivered', 'failed') OR r.dsn = 'pending'"
+    "        OR r.updated_at >= now() - $1::bigint * interval '1 millisecond'))";
+
+}  // namespace
+
+absl::StatusOr<PurgeResult> PgQueueStore::Purge(absl::Duration retention, int batch) {
+  PurgeResult result;
+  const int64_t retention_ms = absl::ToInt64Milliseconds(retention);
+  MAIL_RETURN_IF_ERROR(pg::InTransaction(*pool_, [&](pg::Connection& conn) -> absl::Status {
+    MAIL_ASSIGN_OR_RETURN(pg::Result lock, conn.Exec("SELECT pg_try_advisory_xact_lock($1::bigint)",
+                                                     {kPurgeLockKey}));
+    if (!lock.GetBool(0, 0)) {
+      result.skipped = true;
+      return absl::OkStatus();
+    }
+    // 1. Pick a batch of finished messages, oldest first.
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result picked,
+        conn.Exec(absl::StrCat("SELECT m.id::text FROM relay.messages m WHERE", kFinished,
+                               " ORDER BY m.created_at LIMIT $2 FOR UPDATE OF m SKIP LOCKED"),
+                  {retention_ms, batch}));
+    if (picked.rows() == 0) return absl::OkStatus();
+    std::string ids = "{";
+    for (int i = 0; i < picked.rows(); ++i) {
+      if (i > 0) ids += ',';
+      ids += picked.Get(i, 0);  // uuid text: no quoting needed
+    }
+    ids += '}';
+    // 2. Lock their recipients, so that nothing (mailctl queue retry of an old failed
+    // recipient, say) changes one between the check and the delete; 3. re-check with a
+    // fresh snapshot (READ COMMITTED) and delete. Recipients and attempts go with their
+    // message (ON DELETE CASCADE); they are counted from the statement's snapshot.
+    MAIL_RETURN_IF_ERROR(conn.Exec("SELECT 1 FROM relay.recipients"
+                                   " WHERE message_id = ANY($1::uuid[]) FOR UPDATE",
+                                   {ids})
+                             .status());
+    MAIL_ASSIGN_OR_RETURN(pg::Result gone,
+                          conn.Exec(absl::StrCat("WITH gone AS (DELETE FROM relay.messages m"
+                                                 " WHERE m.id = ANY($2::uuid[]) AND",
+                                                 kFinished,
+                                                 " RETURNING m.id)"
+                                                 " SELECT (SELECT count(*) FROM gone),"
+                                                 " (SELECT count(*) FROM relay.recipients"
+                                                 "  WHERE message_id IN (SELECT id FROM gone))"),
+                                    {retention_ms, ids}));
+    result.messages = gone.GetInt(0, 0);
+    result.recipients = gone.GetInt(0, 1);
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
 }  // namespace mail::outbound_relay

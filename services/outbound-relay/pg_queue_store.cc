@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/libs/base/status_macros.h"
 #include "services/outbound-relay/queue_store.h"
 
@@ -150,10 +151,15 @@ absl::StatusOr<std::vector<Job>> PgQueueStore::Claim(int max_jobs, absl::Duratio
   // re-checked lease condition and is left out.
   MAIL_ASSIGN_OR_RETURN(
       pg::Result rows,
+      // The groups come from the earliest due rows only (an index scan of recipients_due
+      // that stops early), not from grouping every due row: with a long queue that made
+      // each claim cost O(queue).
       conn->Exec("WITH groups AS ("
-                 "  SELECT message_id, domain, local FROM relay.recipients"
-                 "  WHERE state = 'queued' AND next_attempt_at <= now()"
-                 "    AND (lease_until IS NULL OR lease_until < now())"
+                 "  SELECT message_id, domain, local FROM ("
+                 "   SELECT message_id, domain, local, next_attempt_at FROM relay.recipients"
+                 "   WHERE state = 'queued' AND next_attempt_at <= now()"
+                 "     AND (lease_until IS NULL OR lease_until < now())"
+                 "   ORDER BY next_attempt_at LIMIT $1 * 16) due"
                  "  GROUP BY message_id, domain, local ORDER BY min(next_attempt_at) LIMIT $1),"
                  " claimed AS ("
                  "  SELECT r.id FROM relay.recipients r"
@@ -199,11 +205,99 @@ absl::StatusOr<StoredMessage> PgQueueStore::LoadMessage(const std::string& messa
   return message;
 }
 
+absl::StatusOr<StoredMessage> PgQueueStore::LoadForDelivery(
+    const std::string& message_id, const std::vector<std::string>& addresses,
+    absl::Time queued_at) {
+  std::vector<std::string> lowered;
+  for (const auto& a : addresses) lowered.push_back(absl::AsciiStrToLower(a));
+  MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_->Acquire());
+  // Suppressed() as a subquery: addresses never contain a line break (Enqueue refuses
+  // control characters), so a newline-joined list is unambiguous.
+  MAIL_ASSIGN_OR_RETURN(
+      pg::Result rows,
+      conn->Exec("SELECT m.sender, m.body, m.smtputf8,"
+                 " array_to_string(ARRAY(SELECT s.address FROM relay.suppressions s"
+                 "  WHERE s.address = ANY($2::text[]) AND s.suppressed_until > now()"
+                 "   AND s.suppressed_at <= to_timestamp($3::bigint / 1000000.0)), E'\\n')"
+                 " FROM relay.messages m WHERE m.id = $1::uuid",
+                 {message_id, PgTextArray(lowered), UnixMicros(queued_at)}));
+  if (rows.rows() != 1) return absl::NotFoundError("message " + message_id + " not in the queue");
+  StoredMessage message;
+  message.sender = std::string(rows.Get(0, 0));
+  message.body = rows.GetBytes(0, 1);
+  message.smtputf8 = rows.GetBool(0, 2);
+  const std::string_view list = rows.Get(0, 3);
+  for (absl::string_view a :
+       absl::StrSplit(absl::string_view(list.data(), list.size()), '\n', absl::SkipEmpty())) {
+    message.suppressed.insert(std::string(a));
+  }
+  return message;
+}
+
+namespace {
+
+// The SET ... FROM ... WHERE of recording an attempt's outcome on a recipient
+// ($1 id, $2 state, $3 next attempt in µs, $4 last reply, $5 cause, $6 MTA), with the
+// DSN due (RFC 3461 §4.1): failures unless NOTIFY excludes FAILURE, successes only with
+// NOTIFY=SUCCESS, never for NOTIFY=NEVER or the null sender <>.
+constexpr char kRecordRecipient[] =
+    " state = $2, attempts = r.attempts + 1,"
+    " next_attempt_at = to_timestamp($3::bigint / 1000000.0),"
+    " lease_until = NULL, last_reply = $4, updated_at = now(), cause = $5, last_mta = $6,"
+    " dsn = CASE WHEN $2 NOT IN ('failed', 'delivered') THEN r.dsn"
+    "  WHEN m.sender = '' OR r.notify = 'NEVER' THEN 'none'"
+    "  WHEN $2 = 'failed' AND (r.notify = '' OR r.notify LIKE '%FAILURE%') THEN 'pending'"
+    "  WHEN $2 = 'delivered' AND r.notify LIKE '%SUCCESS%' THEN 'pending'"
+    "  ELSE 'none' END"
+    " FROM relay.messages m WHERE r.id = $1 AND m.id = r.message_id";
+
+// A record that touches no suppression counter (a success, which clears the address's
+// entry, or a failure that does not count): the attempt row, the recipient's new state
+// and the clearing in ONE statement, so that the usual delivery costs one round trip
+// and, alone, no BEGIN/COMMIT. Atomic like any statement; a recipient deleted meanwhile
+// (mailctl queue delete) gets no attempt row.
+bool Simple(const AttemptRecord& r) {
+  return r.suppress == AttemptRecord::Suppress::kNone ||
+         r.suppress == AttemptRecord::Suppress::kClear;
+}
+
+absl::Status RecordSimple(pg::Connection& conn, const AttemptRecord& r) {
+  pg::Param code = r.reply.code == 0 ? pg::Param(std::nullopt) : pg::Param(r.reply.code);
+  std::string mta = r.ip.empty() ? r.mx_host : absl::StrCat(r.mx_host, "[", r.ip, "]");
+  return conn
+      .Exec(absl::StrCat(
+                "WITH upd AS (UPDATE relay.recipients r SET", kRecordRecipient,
+                "  RETURNING r.id, lower(r.address) AS address),"
+                " ins AS (INSERT INTO relay.attempts (recipient_id, outcome, mx_host, ip, tls,"
+                "  reply_code, enhanced_code, text, duration_ms, cause)"
+                "  SELECT id, $7::text, $8::text, $9::text, $10::boolean, $11::integer, $12::text,"
+                "   $13::text, $14::integer, $5 FROM upd),"
+                " clr AS (DELETE FROM relay.suppressions"
+                "  WHERE $15::boolean AND address IN (SELECT address FROM upd))"
+                " SELECT count(*) FROM upd"),
+            {r.recipient_id, StoredState(r.decision.state), UnixMicros(r.decision.next_attempt),
+             r.reply.Summary(), r.cause, mta, std::string(DispositionName(r.outcome)), r.mx_host,
+             r.ip, r.tls, code, r.reply.enhanced, r.reply.Text(),
+             static_cast<int64_t>(absl::ToInt64Milliseconds(r.duration)),
+             r.suppress == AttemptRecord::Suppress::kClear})
+      .status();
+}
+
+}  // namespace
+
 absl::Status PgQueueStore::Record(const std::vector<AttemptRecord>& records,
                                   const SuppressionPolicy& policy) {
   const int64_t ttl_ms = absl::ToInt64Milliseconds(policy.ttl);
+  if (records.size() == 1 && Simple(records[0])) {
+    MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_->Acquire());
+    return RecordSimple(*conn, records[0]);
+  }
   return pg::InTransaction(*pool_, [&](pg::Connection& conn) -> absl::Status {
     for (const AttemptRecord& r : records) {
+      if (Simple(r)) {
+        MAIL_RETURN_IF_ERROR(RecordSimple(conn, r));
+        continue;
+      }
       pg::Param code = r.reply.code == 0 ? pg::Param(std::nullopt) : pg::Param(r.reply.code);
       std::string mta = r.ip.empty() ? r.mx_host : absl::StrCat(r.mx_host, "[", r.ip, "]");
       MAIL_RETURN_IF_ERROR(
@@ -214,22 +308,10 @@ absl::Status PgQueueStore::Record(const std::vector<AttemptRecord>& records,
                      r.tls, code, r.reply.enhanced, r.reply.Text(),
                      static_cast<int64_t>(absl::ToInt64Milliseconds(r.duration)), r.cause})
               .status());
-      // The DSN due (RFC 3461 §4.1): failures unless NOTIFY excludes FAILURE, successes
-      // only with NOTIFY=SUCCESS, never for NOTIFY=NEVER or the null sender <>.
       MAIL_ASSIGN_OR_RETURN(
           pg::Result updated,
-          conn.Exec("UPDATE relay.recipients r SET state = $2, attempts = r.attempts + 1,"
-                    " next_attempt_at = to_timestamp($3::bigint / 1000000.0),"
-                    " lease_until = NULL, last_reply = $4, updated_at = now(), cause = $5,"
-                    " last_mta = $6,"
-                    " dsn = CASE WHEN $2 NOT IN ('failed', 'delivered') THEN r.dsn"
-                    "  WHEN m.sender = '' OR r.notify = 'NEVER' THEN 'none'"
-                    "  WHEN $2 = 'failed' AND (r.notify = '' OR r.notify LIKE '%FAILURE%')"
-                    "   THEN 'pending'"
-                    "  WHEN $2 = 'delivered' AND r.notify LIKE '%SUCCESS%' THEN 'pending'"
-                    "  ELSE 'none' END"
-                    " FROM relay.messages m WHERE r.id = $1 AND m.id = r.message_id"
-                    " RETURNING lower(r.address)",
+          conn.Exec(absl::StrCat("UPDATE relay.recipients r SET", kRecordRecipient,
+                                 " RETURNING lower(r.address)"),
                     {r.recipient_id, StoredState(r.decision.state),
                      UnixMicros(r.decision.next_attempt), r.reply.Summary(), r.cause, mta}));
       if (updated.rows() != 1) continue;  // deleted meanwhile (mailctl queue delete)

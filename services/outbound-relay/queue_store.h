@@ -46,6 +46,10 @@ struct Job {
   std::string domain;
   bool local = false;  // deliver through mailbox-store, not SMTP
   absl::Time created_at;
+  // When the lease was taken (set by the scheduler, just before the claim): the
+  // delivery must be over before claimed_at + lease. InfinitePast when unknown (tests):
+  // the lease then counts from the start of the attempt.
+  absl::Time claimed_at = absl::InfinitePast();
   std::vector<ClaimedRecipient> recipients;
 };
 
@@ -53,6 +57,15 @@ struct StoredMessage {
   std::string sender;
   std::string body;
   bool smtputf8 = false;
+  // LoadForDelivery only: the job's addresses (lower-cased) that are suppressed now.
+  std::set<std::string> suppressed;
+};
+
+// What one Purge batch removed.
+struct PurgeResult {
+  int64_t messages = 0;
+  int64_t recipients = 0;
+  bool skipped = false;  // another relay is purging right now
 };
 
 // What a DSN reports for one recipient.
@@ -100,6 +113,18 @@ class QueueStore {
   // Leases up to `max_jobs` (message, domain) groups of due recipients.
   virtual absl::StatusOr<std::vector<Job>> Claim(int max_jobs, absl::Duration lease) = 0;
   virtual absl::StatusOr<StoredMessage> LoadMessage(const std::string& message_id) = 0;
+  // LoadMessage and Suppressed(addresses, queued_at) at once (one round trip in
+  // PostgreSQL, once per delivery).
+  virtual absl::StatusOr<StoredMessage> LoadForDelivery(const std::string& message_id,
+                                                        const std::vector<std::string>& addresses,
+                                                        absl::Time queued_at) {
+    auto message = LoadMessage(message_id);
+    if (!message.ok()) return message.status();
+    auto suppressed = Suppressed(addresses, queued_at);
+    if (!suppressed.ok()) return suppressed.status();
+    message->suppressed = *std::move(suppressed);
+    return message;
+  }
   // Writes the attempts and the recipients' new states, and drops their leases.
   virtual absl::Status Record(const std::vector<AttemptRecord>& records,
                               const SuppressionPolicy& policy) = 0;
@@ -136,6 +161,11 @@ class QueueStore {
   virtual absl::StatusOr<v1::BounceReportResponse> Report(absl::Time since, int top_domains) = 0;
   // Active suppressions (metrics).
   virtual absl::StatusOr<int64_t> SuppressionCount() = 0;
+  // Deletes up to `batch` finished messages with their recipients and attempts: every
+  // recipient delivered or failed, no DSN pending, and none changed within `retention`
+  // (so `mailctl queue` and the bounce report keep recent history). Only one relay
+  // purges at a time (a transaction-scoped advisory lock): the others get skipped=true.
+  virtual absl::StatusOr<PurgeResult> Purge(absl::Duration retention, int batch) = 0;
 };
 
 class PgQueueStore final : public QueueStore {
@@ -146,6 +176,9 @@ class PgQueueStore final : public QueueStore {
                                         const std::string& body) override;
   absl::StatusOr<std::vector<Job>> Claim(int max_jobs, absl::Duration lease) override;
   absl::StatusOr<StoredMessage> LoadMessage(const std::string& message_id) override;
+  absl::StatusOr<StoredMessage> LoadForDelivery(const std::string& message_id,
+                                                const std::vector<std::string>& addresses,
+                                                absl::Time queued_at) override;
   absl::Status Record(const std::vector<AttemptRecord>& records,
                       const SuppressionPolicy& policy) override;
   absl::StatusOr<std::set<std::string>> Suppressed(const std::vector<std::string>& addresses,
@@ -168,6 +201,7 @@ class PgQueueStore final : public QueueStore {
   absl::StatusOr<bool> RemoveSuppression(const std::string& address) override;
   absl::StatusOr<v1::BounceReportResponse> Report(absl::Time since, int top_domains) override;
   absl::StatusOr<int64_t> SuppressionCount() override;
+  absl::StatusOr<PurgeResult> Purge(absl::Duration retention, int batch) override;
 
  private:
   pg::Pool* const pool_;

@@ -44,6 +44,12 @@ RelayMetrics RelayMetrics::Build(prometheus::Registry& registry) {
       &metrics::CounterFamily(registry, "mailsuite_outbound_relay_suppressed_recipients_total",
                               "Recipients failed at once because their address is suppressed.")
            .Add({});
+  auto& purged = metrics::CounterFamily(
+      registry, "mailsuite_outbound_relay_purged_total",
+      "Finished queue rows deleted after the retention (--retention), by kind (messages, "
+      "recipients; attempts go with their recipients).");
+  m.purged_messages = &purged.Add({{"kind", "messages"}});
+  m.purged_recipients = &purged.Add({{"kind", "recipients"}});
   return m;
 }
 

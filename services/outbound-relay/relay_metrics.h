@@ -29,6 +29,8 @@ struct RelayMetrics {
   prometheus::Family<prometheus::Counter>* bounces = nullptr;  // {kind}
   prometheus::Gauge* suppressed = nullptr;                     // addresses suppressed now
   prometheus::Counter* suppressed_recipients = nullptr;        // not attempted: suppressed
+  prometheus::Counter* purged_messages = nullptr;              // finished mail deleted
+  prometheus::Counter* purged_recipients = nullptr;
 
   static RelayMetrics Build(prometheus::Registry& registry);
 
@@ -45,6 +47,10 @@ struct RelayMetrics {
   }
   void SuppressedRecipient() const {
     if (suppressed_recipients) suppressed_recipients->Increment();
+  }
+  void Purged(int64_t messages, int64_t recipients) const {
+    if (purged_messages) purged_messages->Increment(static_cast<double>(messages));
+    if (purged_recipients) purged_recipients->Increment(static_cast<double>(recipients));
   }
   void Attempt(absl::Duration latency) const {
     if (attempt_latency) attempt_latency->Observe(absl::ToDoubleSeconds(latency));

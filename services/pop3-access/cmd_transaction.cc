@@ -89,7 +89,49 @@ void Session::CmdUidl(const pop3::Command& cmd) {
   Reply(std::move(out));
 }
 
+namespace {
+
+// Read-ahead: clients mostly RETR 1..N in order, and one store round trip per
+// message costs more than the message. Larger messages are read one at a time.
+constexpr uint64_t kPrefetchMessageMax = 64 * 1024;
+constexpr uint64_t kPrefetchBytes = 512 * 1024;
+constexpr int kPrefetchMessages = 128;
+
+}  // namespace
+
+asio::awaitable<void> Session::Prefetch(const Message& message) {
+  prefetched_.clear();
+  v1::FetchBodiesRequest request;
+  request.set_account(account_);
+  request.set_mailbox("INBOX");
+  request.set_max_message_size(kPrefetchMessageMax);
+  uint64_t bytes = 0;
+  for (size_t i = &message - messages_.data(); i < messages_.size(); ++i) {
+    const Message& m = messages_[i];
+    if (m.deleted || m.size > kPrefetchMessageMax) continue;
+    if (bytes + m.size > kPrefetchBytes || request.uids_size() >= kPrefetchMessages) break;
+    bytes += m.size;
+    request.add_uids(m.uid);
+  }
+  absl::StatusOr<v1::FetchBodiesResponse> read = co_await mailbox_.FetchBodies(request);
+  if (!read.ok()) {
+    base::LogDebug("FetchBodies failed", {{"session", id_}, {"error", read.status().ToString()}});
+    co_return;
+  }
+  for (v1::FetchBodiesResponse::Body& b : *read->mutable_bodies()) {
+    prefetched_[b.uid()] = std::move(*b.mutable_data());
+  }
+}
+
 asio::awaitable<std::unique_ptr<std::string>> Session::FetchBody(const Message& message) {
+  if (message.size <= kPrefetchMessageMax && !prefetched_.contains(message.uid)) {
+    co_await Prefetch(message);
+  }
+  if (auto it = prefetched_.find(message.uid); it != prefetched_.end()) {
+    auto body = std::make_unique<std::string>(std::move(it->second));
+    prefetched_.erase(it);
+    co_return body;
+  }
   v1::FetchBodyRequest request;
   request.set_account(account_);
   request.set_mailbox("INBOX");

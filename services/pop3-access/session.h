@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/net/stream.h"
@@ -77,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Message* FindMessage(std::string_view arg);
   // FetchBody for one message; null after queueing "-ERR" on failure.
   asio::awaitable<std::unique_ptr<std::string>> FetchBody(const Message& message);
+  // Reads `message` and the small messages after it in one FetchBodies call into
+  // prefetched_; any failure leaves it to FetchBody's single read.
+  asio::awaitable<void> Prefetch(const Message& message);
   std::string UniqueId(const Message& message) const;
   void CountVisible(uint32_t* count, uint64_t* octets) const;
 
@@ -105,6 +109,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string account_;
   uint32_t uidvalidity_ = 0;
   std::vector<Message> messages_;  // message n is messages_[n - 1]
+  // Bodies read ahead by FetchBodies (uid → body), each dropped once served; at
+  // most kPrefetchBytes in all.
+  absl::flat_hash_map<uint32_t, std::string> prefetched_;
   // The maildrop lock of the TRANSACTION state; released when the session ends.
   std::unique_ptr<clients::MaildropLock> lock_;
 };

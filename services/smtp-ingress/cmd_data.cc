@@ -110,6 +110,9 @@ asio::awaitable<smtp::Reply> Session::HandOff(std::string body, size_t received_
 
   smtp::ReceivedInfo info;
   info.helo = helo_;
+  // RFC 5321 §4.4 "from <helo> (<verified name> [<ip>])"; "unknown" as Postfix writes
+  // when the PTR name is missing or not forward-confirmed.
+  info.client_rdns = co_await ClientName();
   info.client_ip = stream_->peer_ip();
   info.hostname = config_.hostname;
   info.esmtp = esmtp_;

@@ -50,6 +50,11 @@ struct Config {
   // 554 5.5.0 and is closed (RFC 5321 §4.3.1 lets the server wait; Postfix's
   // postscreen_greet_wait). 0 = greet at once.
   std::chrono::milliseconds greet_pause{0};
+  // How long after connect the session waits for the client's reverse DNS lookup
+  // (PTR + forward confirmation) when it writes the Received: header; past it the
+  // client is "unknown". The lookup starts at connect, so it normally finishes during
+  // the greeting and EHLO. 0 = no lookup.
+  std::chrono::milliseconds reverse_dns_timeout{2000};
   // Tests only (never a flag): offer AUTH without TLS, so golden transcripts can run
   // over plain TCP.
   bool allow_plaintext_auth = false;

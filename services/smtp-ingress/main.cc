@@ -2,6 +2,7 @@
 // into a Config, connects to the backends, serves until SIGTERM, drains, exits 0.
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -16,10 +17,10 @@
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/clients/relay_client.h"
 #include "services/libs/metrics/metrics.h"
+#include "services/libs/net/auth_limiter.h"
 #include "services/libs/net/server_loop.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
-#include "services/smtp-ingress/auth_limiter.h"
 #include "services/smtp-ingress/config.h"
 #include "services/smtp-ingress/metrics.h"
 #include "services/smtp-ingress/server.h"
@@ -60,6 +61,9 @@ ABSL_FLAG(absl::Duration, auth_lockout, absl::Minutes(10),
           "How long an IP with too many failed AUTHs is refused (421 4.7.0)");
 ABSL_FLAG(bool, check_sender_domain, true,
           "Port 25: refuse a MAIL FROM domain that does not exist (needs dns-resolver)");
+ABSL_FLAG(absl::Duration, reverse_dns_timeout, absl::Seconds(2),
+          "Longest wait, counted from connect, for the client's forward-confirmed reverse DNS "
+          "name in Received: (then \"unknown\"); 0 = no lookup");
 ABSL_FLAG(absl::Duration, greet_pause, absl::ZeroDuration(),
           "Port 25: pause before the greeting; clients that talk first get 554 and close");
 ABSL_FLAG(int, max_connections, 10000, "Concurrent connections per listener");
@@ -111,6 +115,8 @@ int Main(int argc, char** argv) {
   config.auth_failure_delay = ToMillis(absl::GetFlag(FLAGS_auth_failure_delay));
   config.check_sender_domain = absl::GetFlag(FLAGS_check_sender_domain);
   config.greet_pause = ToMillis(absl::GetFlag(FLAGS_greet_pause));
+  config.reverse_dns_timeout = ToMillis(absl::GetFlag(FLAGS_reverse_dns_timeout));
+  if (config.reverse_dns_timeout.count() < 0) Die("--reverse_dns_timeout must not be negative");
   if (config.greet_pause.count() < 0) Die("--greet_pause must not be negative");
   config.backend_retry_window = ToMillis(absl::GetFlag(FLAGS_backend_retry));
   if (config.backend_retry_window.count() < 0) Die("--backend_retry must not be negative");
@@ -139,17 +145,23 @@ int Main(int argc, char** argv) {
   auto mailbox = clients::NewGrpcMailboxClient(absl::GetFlag(FLAGS_mailbox_store), deadline);
   auto relay = clients::NewGrpcRelayClient(absl::GetFlag(FLAGS_outbound_relay), deadline);
   auto dns = clients::NewGrpcDnsClient(absl::GetFlag(FLAGS_dns_resolver), absl::Seconds(10));
+  // Its own channel and deadline: each reverse lookup call gives up with the session's
+  // wait, so nothing lingers behind a closed connection.
+  auto reverse_dns = clients::NewGrpcDnsClient(
+      absl::GetFlag(FLAGS_dns_resolver),
+      std::max(absl::GetFlag(FLAGS_reverse_dns_timeout), absl::Milliseconds(100)));
 
   asio::io_context io(threads);
   net::ListenerLimits limits;
   limits.max_connections = absl::GetFlag(FLAGS_max_connections);
   limits.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
-  AuthLimiter::Options auth_options;
+  net::AuthLimiter::Options auth_options;
   auth_options.max_ip_failures = absl::GetFlag(FLAGS_auth_max_failures_per_ip);
   auth_options.lockout = absl::GetFlag(FLAGS_auth_lockout);
   if (auth_options.max_ip_failures < 1) Die("--auth_max_failures_per_ip must be at least 1");
-  AuthLimiter auth_limiter(auth_options);
-  Server server(io, config, tls, Backends{*mailbox, *relay, *dns}, &metrics, limits, &auth_limiter);
+  net::AuthLimiter auth_limiter(auth_options);
+  Server server(io, config, tls, Backends{*mailbox, *relay, *dns, reverse_dns.get()}, &metrics,
+                limits, &auth_limiter);
   ListenAddresses addresses{absl::GetFlag(FLAGS_smtp_address),
                             absl::GetFlag(FLAGS_submission_address),
                             absl::GetFlag(FLAGS_submissions_address)};

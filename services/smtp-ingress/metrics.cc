@@ -28,6 +28,10 @@ Metrics::Metrics(prometheus::Registry& r)
                                    "AUTH attempts, by result (success, failure, error)")),
       recipients_(metrics::CounterFamily(r, "mailsuite_smtp_ingress_recipients_total",
                                          "Recipients of accepted messages, by kind")),
+      reverse_dns_(metrics::CounterFamily(
+          r, "mailsuite_smtp_ingress_reverse_dns_total",
+          "Client reverse DNS lookups by result (verified, mismatch, no_ptr, failed), and "
+          "messages stamped before the lookup finished (late)")),
       accepted_(metrics::CounterFamily(r, "mailsuite_smtp_ingress_messages_accepted_total",
                                        "Messages answered with 250 after DATA")
                     .Add({})),
@@ -53,6 +57,10 @@ void Metrics::Rejection(std::string_view reason) {
 
 void Metrics::Auth(std::string_view result) {
   auth_.Add({{"result", std::string(result)}}).Increment();
+}
+
+void Metrics::ReverseDns(std::string_view result) {
+  reverse_dns_.Add({{"result", std::string(result)}}).Increment();
 }
 
 void Metrics::Accepted(double seconds, size_t size, int local_rcpts, int remote_rcpts) {

@@ -28,6 +28,9 @@ class Metrics {
   void Rejection(std::string_view reason);
   // "success", "failure" (wrong credentials) or "error" (backend unreachable).
   void Auth(std::string_view result);
+  // The client's reverse DNS, once per connection: "verified", "mismatch", "no_ptr",
+  // "failed"; and "late" per message whose Received: header could not wait for it.
+  void ReverseDns(std::string_view result);
   // An accepted message, with its end-of-DATA to 250 time in seconds.
   void Accepted(double seconds, size_t size, int local_rcpts, int remote_rcpts);
 
@@ -37,6 +40,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& rejections_;
   prometheus::Family<prometheus::Counter>& auth_;
   prometheus::Family<prometheus::Counter>& recipients_;
+  prometheus::Family<prometheus::Counter>& reverse_dns_;
   prometheus::Counter& accepted_;
   prometheus::Counter& accepted_bytes_;
   prometheus::Gauge& active_;

@@ -12,7 +12,7 @@ namespace mail::smtp_ingress {
 
 Server::Server(asio::io_context& io, const Config& config, std::shared_ptr<net::TlsContext> tls,
                Backends backends, Metrics* metrics, net::ListenerLimits limits,
-               AuthLimiter* auth_limiter)
+               net::AuthLimiter* auth_limiter)
     : io_(io),
       config_(config),
       tls_(std::move(tls)),

@@ -36,7 +36,7 @@ class Server {
   // be null. Everything borrowed must outlive the server.
   Server(asio::io_context& io, const Config& config, std::shared_ptr<net::TlsContext> tls,
          Backends backends, Metrics* metrics, net::ListenerLimits limits,
-         AuthLimiter* auth_limiter = nullptr);
+         net::AuthLimiter* auth_limiter = nullptr);
 
   absl::Status Start(const ListenAddresses& addresses);
   void StopAccepting();
@@ -61,7 +61,7 @@ class Server {
   Backends backends_;
   Metrics* metrics_;
   net::ListenerLimits limits_;
-  AuthLimiter* auth_limiter_;
+  net::AuthLimiter* auth_limiter_;
   std::atomic<bool> stopping_{false};
   std::map<Role, std::unique_ptr<net::Listener>> listeners_;
   mutable absl::Mutex mu_;

@@ -3,6 +3,9 @@
 // empty), before any wait for the client.
 #include "services/smtp-ingress/session.h"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include "absl/strings/str_cat.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/uuid.h"
@@ -13,11 +16,24 @@ namespace {
 
 constexpr size_t kMaxQueuedReplies = 64 * 1024;
 
+// The connection's reverse DNS lookup, beside the session on its strand. Everything it
+// touches is owned by `state` or outlives the session (the DNS client, the metrics),
+// and the session waits for it before it ends (FinishReverseDns).
+asio::awaitable<void> RunReverseDns(clients::DnsClient* dns, std::string ip,
+                                    std::chrono::milliseconds budget,
+                                    std::shared_ptr<ReverseDnsState> state, Metrics* metrics) {
+  ReverseDnsResult result = co_await LookUpClientName(*dns, std::move(ip), budget);
+  if (metrics != nullptr) metrics->ReverseDns(result.result);
+  state->result = std::move(result);
+  state->done = true;
+  state->wake.cancel();
+}
+
 }  // namespace
 
 Session::Session(const Config& config, Role role, std::shared_ptr<net::Stream> stream,
                  Backends backends, Metrics* metrics, const std::atomic<bool>* stopping,
-                 AuthLimiter* auth_limiter)
+                 net::AuthLimiter* auth_limiter)
     : config_(config),
       role_(role),
       stream_(std::move(stream)),
@@ -112,6 +128,46 @@ asio::awaitable<bool> Session::GreetPause() {
   co_return true;
 }
 
+void Session::StartReverseDns(const asio::any_io_executor& executor) {
+  reverse_dns_ = std::make_shared<ReverseDnsState>(executor);
+  clients::DnsClient* dns =
+      backends_.reverse_dns != nullptr ? backends_.reverse_dns : &backends_.dns;
+  asio::co_spawn(
+      executor,
+      RunReverseDns(dns, stream_->peer_ip(), config_.reverse_dns_timeout, reverse_dns_, metrics_),
+      asio::detached);
+}
+
+asio::awaitable<std::string> Session::ClientName() {
+  std::shared_ptr<ReverseDnsState> state = reverse_dns_;
+  if (state == nullptr) co_return "unknown";
+  if (!state->done) {
+    // Normally over long before DATA; a slow DNS costs this message at most the rest
+    // of the timeout, and the client is then "unknown" (never a 4xx for it).
+    state->wake.expires_at(state->started + config_.reverse_dns_timeout);
+    std::error_code ec;
+    co_await state->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (!state->done) {
+    if (metrics_ != nullptr) metrics_->ReverseDns("late");
+    base::LogInfo("reverse DNS lookup too slow, client is unknown",
+                  {{"session", id_}, {"client_ip", stream_->peer_ip()}});
+    co_return "unknown";
+  }
+  co_return state->result.name.empty() ? "unknown" : state->result.name;
+}
+
+asio::awaitable<void> Session::FinishReverseDns() {
+  std::shared_ptr<ReverseDnsState> state = reverse_dns_;
+  if (state == nullptr || state->done) co_return;
+  // The lookup makes at most 1 + kMaxPtrNamesChecked calls, each bounded by the DNS
+  // client's deadline (the reverse DNS timeout in production); this bound is a backstop.
+  state->wake.expires_after(config_.reverse_dns_timeout * (2 + kMaxPtrNamesChecked) +
+                            std::chrono::seconds(1));
+  std::error_code ec;
+  co_await state->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
 asio::awaitable<void> Session::Run() {
   const std::string peer = stream_->peer_ip();
   base::LogInfo(
@@ -120,6 +176,11 @@ asio::awaitable<void> Session::Run() {
   if (metrics_ != nullptr) {
     metrics_->Connection(role_);
     metrics_->SessionStarted();
+  }
+  if (config_.reverse_dns_timeout.count() > 0) {
+    // Started before TLS and the greeting so that it overlaps them and EHLO.
+    asio::any_io_executor executor = co_await asio::this_coro::executor;
+    StartReverseDns(executor);
   }
   bool ok = true;
   if (role_ == Role::kSubmissions) {
@@ -221,6 +282,7 @@ asio::awaitable<void> Session::Run() {
   }
   co_await Flush();
   stream_->Close();
+  co_await FinishReverseDns();
   if (metrics_ != nullptr) metrics_->SessionEnded();
   base::LogInfo("disconnect", {{"session", id_}, {"client_ip", peer}});
 }

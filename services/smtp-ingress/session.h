@@ -23,12 +23,13 @@
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/clients/relay_client.h"
 #include "services/libs/mail/address.h"
+#include "services/libs/net/auth_limiter.h"
 #include "services/libs/net/stream.h"
 #include "services/libs/smtp/command.h"
 #include "services/libs/smtp/reply.h"
-#include "services/smtp-ingress/auth_limiter.h"
 #include "services/smtp-ingress/config.h"
 #include "services/smtp-ingress/metrics.h"
+#include "services/smtp-ingress/reverse_dns.h"
 
 namespace mail::smtp_ingress {
 
@@ -36,6 +37,9 @@ struct Backends {
   clients::MailboxClient& mailbox;
   clients::RelayClient& relay;
   clients::DnsClient& dns;
+  // For the client's reverse DNS lookup, whose calls should have a short deadline;
+  // null uses `dns`.
+  clients::DnsClient* reverse_dns = nullptr;
 };
 
 class Session {
@@ -43,7 +47,8 @@ class Session {
   // `metrics` and `auth_limiter` may be null (tests). `stopping` turns true when the
   // server drains: the session answers its next command with 421 4.3.2 and closes.
   Session(const Config& config, Role role, std::shared_ptr<net::Stream> stream, Backends backends,
-          Metrics* metrics, const std::atomic<bool>* stopping, AuthLimiter* auth_limiter = nullptr);
+          Metrics* metrics, const std::atomic<bool>* stopping,
+          net::AuthLimiter* auth_limiter = nullptr);
 
   // Greets, serves commands until QUIT, a fatal error, a timeout or the peer going
   // away, then closes the connection. Implicit TLS (465) is done here first.
@@ -65,6 +70,15 @@ class Session {
   // --greet_pause on port 25: false when the client went away; sets closing_ when it
   // talked before the greeting.
   asio::awaitable<bool> GreetPause();
+
+  // Reverse DNS of the client (reverse_dns.h): started at connect; ClientName waits
+  // for it until config_.reverse_dns_timeout after connect, then gives up. Returns the
+  // forward-confirmed name or "unknown" (Postfix's word for it in Received:).
+  void StartReverseDns(const asio::any_io_executor& executor);
+  asio::awaitable<std::string> ClientName();
+  // At the end of the session: the lookup still running must not outlive the objects
+  // it borrows (bounded by the DNS client's deadline).
+  asio::awaitable<void> FinishReverseDns();
 
   // DATA helpers (cmd_data.cc).
   asio::awaitable<smtp::Reply> HandOff(std::string body, size_t received_size);
@@ -102,10 +116,11 @@ class Session {
   Backends backends_;
   Metrics* metrics_;
   const std::atomic<bool>* stopping_;
-  AuthLimiter* auth_limiter_;
+  net::AuthLimiter* auth_limiter_;
   std::string id_;
 
-  std::string out_;  // replies not yet written (pipelining, RFC 2920)
+  std::string out_;                               // replies not yet written (pipelining, RFC 2920)
+  std::shared_ptr<ReverseDnsState> reverse_dns_;  // null when the lookup is off
   bool closing_ = false;
   int errors_ = 0;
   int junk_commands_ = 0;  // RSET NOOP VRFY HELP in this session

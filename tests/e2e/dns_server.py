@@ -8,6 +8,7 @@
         "alias.test": {"CNAME": "mx.remote.test"},
         "txt.test": {"TXT": ["v=spf1 -all"]},
         "broken.test": "SERVFAIL",                     # or "REFUSED", "TIMEOUT" (no answer)
+        "1.0.0.127.in-addr.arpa": {"PTR": ["client.test"]},   # reverse (reverse_name())
     }
     with DnsServer(records) as dns:
         dns.upstream            # "127.0.0.1:PORT", for dns-resolver --upstream
@@ -20,12 +21,13 @@ Run directly for manual tests: /usr/bin/python3 dns_server.py serves a demo zone
 prints its address.
 """
 
-import socket
 import socketserver
 import struct
 import threading
 
-from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel, DNSRecord
+import ipaddress
+
+from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel, DNSRecord
 
 DEFAULT_TTL = 60
 NEGATIVE_TTL = 30
@@ -121,6 +123,8 @@ class DnsServer:
                 out.append(RR(owner, QTYPE.MX, ttl=ttl, rdata=MX(label, pref)))
             elif qtype == "TXT":
                 out.append(RR(owner, QTYPE.TXT, ttl=ttl, rdata=TXT(value)))
+            elif qtype == "PTR":
+                out.append(RR(owner, QTYPE.PTR, ttl=ttl, rdata=PTR(value + ".")))
         return out
 
     # --- sockets ------------------------------------------------------------------------
@@ -201,6 +205,11 @@ class DnsServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def reverse_name(ip):
+    """The PTR owner name of an address: "1.0.0.127.in-addr.arpa", or the ip6.arpa nibbles."""
+    return ipaddress.ip_address(ip).reverse_pointer
 
 
 def _recv_exact(sock, n):

@@ -35,6 +35,23 @@ def default_bin_dir():
     return os.environ.get("MAILSUITE_BIN_DIR") or os.path.join(REPO, "build", "bin")
 
 
+def missing_binaries(names):
+    """The programs of `names` (plus mailctl) not built in the bin directory; tests skip
+    with this list when it is not empty."""
+    bin_dir = default_bin_dir()
+    return [n for n in tuple(names) + ("mailctl",)
+            if not os.access(os.path.join(bin_dir, n), os.X_OK)]
+
+
+def insecure_tls():
+    """A client TLS context that accepts the suite's self-signed certificate."""
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def keep_tmp():
     """MAILSUITE_KEEP_TMP=1 keeps temporary directories (logs, PostgreSQL data) for a look."""
     return os.environ.get("MAILSUITE_KEEP_TMP", "") not in ("", "0")
@@ -407,7 +424,11 @@ class Suite:
                       # On by default in production; test senders (elsewhere.test) have
                       # no DNS here. Tests that want it pass --check_sender_domain=true
                       # in extra_flags (the last occurrence of a flag wins).
-                      "--check_sender_domain=false"]
+                      "--check_sender_domain=false",
+                      # Likewise the client's reverse DNS: without a test zone the
+                      # system resolver may not answer. Tests that want it pass
+                      # --reverse_dns_timeout=2s.
+                      "--reverse_dns_timeout=0s"]
         elif name == "imap-access":
             flags += [f"--imap_address={a(p['imap'])}", f"--imaps_address={a(p['imaps'])}",
                       *tls, store]

@@ -11,7 +11,6 @@ import imaplib
 import os
 import smtplib
 import socket
-import ssl
 import subprocess
 import sys
 import unittest
@@ -25,16 +24,6 @@ PASSWORD = "imap secret"
 USERS = ("alice", "bob", "carol", "dave", "erin")
 
 
-def missing_binaries():
-    bin_dir = harness.default_bin_dir()
-    return [n for n in SERVICES + ("mailctl",) if not os.access(os.path.join(bin_dir, n), os.X_OK)]
-
-
-def insecure_tls():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # the suite's certificate is self-signed
-    return ctx
 
 
 def make_message(token):
@@ -54,7 +43,10 @@ def strip_received(data):
     return b"\r\n".join(lines[n:])
 
 
-@unittest.skipIf(missing_binaries(), f"not built yet: {missing_binaries()}")
+MISSING = harness.missing_binaries(SERVICES)
+
+
+@unittest.skipIf(MISSING, f"not built yet: {MISSING}")
 class ImapTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -82,7 +74,7 @@ class ImapTest(unittest.TestCase):
 
     def imap(self, user):
         imap = imaplib.IMAP4("127.0.0.1", self.suite.ports["imap"], timeout=30)
-        imap.starttls(ssl_context=insecure_tls())
+        imap.starttls(ssl_context=harness.insecure_tls())
         imap.login(f"{user}@example.test", PASSWORD)
         return imap
 
@@ -130,7 +122,7 @@ class ImapTest(unittest.TestCase):
 
     def test_imaps_login(self):
         imap = imaplib.IMAP4_SSL("127.0.0.1", self.suite.ports["imaps"], timeout=30,
-                                 ssl_context=insecure_tls())
+                                 ssl_context=harness.insecure_tls())
         try:
             imap.login("dave@example.test", PASSWORD)
             self.assertEqual(imap.select("INBOX", readonly=True)[0], "OK")
@@ -154,7 +146,7 @@ class ImapTest(unittest.TestCase):
             self.assertTrue(f.readline().startswith(b"* OK"))
             raw.sendall(b"a STARTTLS\r\nb LOGOUT\r\n")
             self.assertEqual(f.readline(), b"a OK Begin TLS negotiation now\r\n")
-            with insecure_tls().wrap_socket(raw, server_hostname="localhost") as tls:
+            with harness.insecure_tls().wrap_socket(raw, server_hostname="localhost") as tls:
                 tf = tls.makefile("rb")
                 tls.sendall(b"c NOOP\r\n")
                 self.assertEqual(tf.readline(), b"c OK NOOP completed\r\n")

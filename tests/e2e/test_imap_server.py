@@ -30,10 +30,6 @@ PASSWORD = "imap secret"
 USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus")
 
 
-def missing_binaries():
-    bin_dir = harness.default_bin_dir()
-    return [n for n in SERVICES + ("mailctl",) if not os.access(os.path.join(bin_dir, n), os.X_OK)]
-
 
 def make_message(token, subject=None):
     return (f"From: Sender <sender@elsewhere.test>\r\nTo: <someone@example.test>\r\n"
@@ -41,7 +37,10 @@ def make_message(token, subject=None):
             f"Message-ID: <{token}@elsewhere.test>\r\n\r\nHello {token}.\r\nBye\r\n")
 
 
-@unittest.skipIf(missing_binaries(), f"not built yet: {missing_binaries()}")
+MISSING = harness.missing_binaries(SERVICES)
+
+
+@unittest.skipIf(MISSING, f"not built yet: {MISSING}")
 class ImapServerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -243,11 +242,13 @@ class ImapServerTest(unittest.TestCase):
         self.assertEqual(f.readline(), b"* 1 EXISTS\r\n")
         # Pushed through LISTEN/NOTIFY and WatchMailbox (a poll would take up to 500 ms).
         self.assertLess(time.monotonic() - accepted, 0.3)
+        # The idler saw it first, so it is \Recent there (RFC 3501 §2.3.2).
+        self.assertEqual(f.readline(), b"* 1 RECENT\r\n")
         # The other session expunges it.
         other = self.imap("cleo")
         self.ok(other.select("INBOX"))
         self.ok(other.store("1", "+FLAGS", "(\\Deleted)"))
-        self.assertEqual(f.readline(), b"* 1 FETCH (FLAGS (\\Deleted))\r\n")
+        self.assertEqual(f.readline(), b"* 1 FETCH (FLAGS (\\Recent \\Deleted))\r\n")
         self.ok(other.expunge())
         self.assertEqual(f.readline(), b"* 1 EXPUNGE\r\n")
         idler.sendall(b"DONE\r\n")

@@ -12,7 +12,6 @@ import os
 import poplib
 import smtplib
 import socket
-import ssl
 import subprocess
 import sys
 import unittest
@@ -26,16 +25,6 @@ PASSWORD = "pop3 secret"
 USERS = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
-def missing_binaries():
-    bin_dir = harness.default_bin_dir()
-    return [n for n in SERVICES + ("mailctl",) if not os.access(os.path.join(bin_dir, n), os.X_OK)]
-
-
-def insecure_tls():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # the suite's certificate is self-signed
-    return ctx
 
 
 def make_message(token):
@@ -55,7 +44,10 @@ def split_received(lines):
     return lines[:n], lines[n:]
 
 
-@unittest.skipIf(missing_binaries(), f"not built yet: {missing_binaries()}")
+MISSING = harness.missing_binaries(SERVICES)
+
+
+@unittest.skipIf(MISSING, f"not built yet: {MISSING}")
 class Pop3Test(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -83,10 +75,10 @@ class Pop3Test(unittest.TestCase):
     def login(self, user, pop3s=False):
         if pop3s:
             pop = poplib.POP3_SSL("127.0.0.1", self.suite.ports["pop3s"], timeout=30,
-                                  context=insecure_tls())
+                                  context=harness.insecure_tls())
         else:
             pop = poplib.POP3("127.0.0.1", self.suite.ports["pop3"], timeout=30)
-            pop.stls(context=insecure_tls())
+            pop.stls(context=harness.insecure_tls())
         pop.user(f"{user}@example.test")
         pop.pass_(PASSWORD)
         return pop
@@ -146,7 +138,7 @@ class Pop3Test(unittest.TestCase):
         # Gone from IMAP's INBOX too: both read the one mailbox in mailbox-store.
         imap = imaplib.IMAP4("127.0.0.1", self.suite.ports["imap"], timeout=30)
         try:
-            imap.starttls(ssl_context=insecure_tls())
+            imap.starttls(ssl_context=harness.insecure_tls())
             imap.login("carol@example.test", PASSWORD)
             typ, data = imap.select("INBOX", readonly=True)
             self.assertEqual((typ, data), ("OK", [b"1"]))
@@ -189,7 +181,7 @@ class Pop3Test(unittest.TestCase):
             self.assertTrue(f.readline().startswith(b"+OK"))
             raw.sendall(b"STLS\r\nUSER injected@example.test\r\n")
             self.assertTrue(f.readline().startswith(b"+OK Begin TLS"))
-            with insecure_tls().wrap_socket(raw, server_hostname="localhost") as tls:
+            with harness.insecure_tls().wrap_socket(raw, server_hostname="localhost") as tls:
                 tf = tls.makefile("rb")
                 tls.sendall(b"PASS whatever\r\n")
                 self.assertEqual(tf.readline(), b"-ERR Send USER first\r\n")
@@ -198,7 +190,7 @@ class Pop3Test(unittest.TestCase):
 
     def test_wrong_password_gets_auth_response_code(self):
         pop = poplib.POP3("127.0.0.1", self.suite.ports["pop3"], timeout=30)
-        pop.stls(context=insecure_tls())
+        pop.stls(context=harness.insecure_tls())
         try:
             pop.user("erin@example.test")
             with self.assertRaises(poplib.error_proto) as err:

@@ -16,7 +16,6 @@ import os
 import poplib
 import shutil
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -31,16 +30,6 @@ SERVICES = ("mailbox-store", "imap-access", "pop3-access")
 PASSWORD = "pop3 clients secret"
 
 
-def missing_binaries():
-    bin_dir = harness.default_bin_dir()
-    return [n for n in SERVICES + ("mailctl",) if not os.access(os.path.join(bin_dir, n), os.X_OK)]
-
-
-def insecure_tls():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE  # the suite's certificate is self-signed
-    return ctx
 
 
 def message(token, extra_body_lines=0):
@@ -78,7 +67,10 @@ class Replica:
         return self.proc.wait(15)
 
 
-@unittest.skipIf(missing_binaries(), f"not built yet: {missing_binaries()}")
+MISSING = harness.missing_binaries(SERVICES)
+
+
+@unittest.skipIf(MISSING, f"not built yet: {MISSING}")
 class Pop3ClientsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -121,14 +113,14 @@ class Pop3ClientsTest(unittest.TestCase):
 
     def stls(self, user):
         pop = poplib.POP3("127.0.0.1", self.suite.ports["pop3"], timeout=30)
-        pop.stls(context=insecure_tls())
+        pop.stls(context=harness.insecure_tls())
         pop.user(user)
         pop.pass_(PASSWORD)
         return pop
 
     def pop3s(self, user):
         pop = poplib.POP3_SSL("127.0.0.1", self.suite.ports["pop3s"], timeout=30,
-                              context=insecure_tls())
+                              context=harness.insecure_tls())
         pop.user(user)
         pop.pass_(PASSWORD)
         return pop
@@ -147,7 +139,7 @@ class Pop3ClientsTest(unittest.TestCase):
         self.deliver(user)
         first = self.stls(user)
         second = poplib.POP3_SSL("127.0.0.1", self.suite.ports["pop3s"], timeout=30,
-                                 context=insecure_tls())
+                                 context=harness.insecure_tls())
         second.user(user)
         with self.assertRaises(poplib.error_proto) as err:
             second.pass_(PASSWORD)
@@ -179,7 +171,7 @@ class Pop3ClientsTest(unittest.TestCase):
 
     def pop3s_refused(self, user):
         pop = poplib.POP3_SSL("127.0.0.1", self.suite.ports["pop3s"], timeout=30,
-                              context=insecure_tls())
+                              context=harness.insecure_tls())
         try:
             pop.user(user)
             pop.pass_(PASSWORD)
@@ -307,7 +299,7 @@ class Pop3ClientsTest(unittest.TestCase):
         pop.dele(1)
         pop.quit()
         imap = imaplib.IMAP4_SSL("127.0.0.1", self.suite.ports["imaps"],
-                                 ssl_context=insecure_tls())
+                                 ssl_context=harness.insecure_tls())
         imap.login(user, PASSWORD)
         typ, data = imap.select("INBOX")
         self.assertEqual(typ, "OK")

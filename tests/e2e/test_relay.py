@@ -31,11 +31,6 @@ from aiosmtpd.controller import Controller  # noqa: E402
 WAIT = 30  # seconds to wait for a delivery outcome
 
 
-def missing_binaries(names):
-    bin_dir = harness.default_bin_dir()
-    return [n for n in names if not os.access(os.path.join(bin_dir, n), os.X_OK)]
-
-
 class RemoteMx:
     """An aiosmtpd server on one loopback address playing a remote MX host.
 
@@ -129,7 +124,7 @@ class RelayQueueTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = missing_binaries(["dns-resolver", "outbound-relay", "mailctl"])
+        missing = harness.missing_binaries(["dns-resolver", "outbound-relay", "mailctl"])
         if missing:
             raise unittest.SkipTest(f"not built yet: {', '.join(missing)} "
                                     f"(the harness needs mailctl too)")
@@ -297,7 +292,7 @@ class SubmissionToRemoteTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        missing = missing_binaries(SUBMISSION_NEEDS)
+        missing = harness.missing_binaries(SUBMISSION_NEEDS)
         if missing:
             raise unittest.SkipTest(f"needs smtp-ingress and the backends; not built yet: "
                                     f"{', '.join(missing)}")

@@ -30,7 +30,7 @@ NEEDS = ["mailbox-store", "dns-resolver", "outbound-relay", "mailctl"]
 class RelayBounceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        missing = test_relay.missing_binaries(NEEDS)
+        missing = harness.missing_binaries(NEEDS)
         if missing:
             raise unittest.SkipTest(f"not built yet: {', '.join(missing)}")
         port = harness.free_port()

@@ -30,7 +30,7 @@ class PipeliningMx(test_relay.RemoteMx):
 class RelayFeaturesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        missing = test_relay.missing_binaries(["dns-resolver", "outbound-relay", "mailctl"])
+        missing = harness.missing_binaries(["dns-resolver", "outbound-relay", "mailctl"])
         if missing:
             raise unittest.SkipTest(f"not built yet: {', '.join(missing)}")
         port = harness.free_port()

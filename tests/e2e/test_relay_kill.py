@@ -14,7 +14,6 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-import test_relay  # noqa: E402
 from dns_server import DnsServer  # noqa: E402
 
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -43,7 +42,7 @@ class CountingSink:
 
 class RelayKillTest(unittest.TestCase):
     def test_sigkill_mid_delivery_loses_nothing(self):
-        missing = test_relay.missing_binaries(["dns-resolver", "outbound-relay", "mailctl"])
+        missing = harness.missing_binaries(["dns-resolver", "outbound-relay", "mailctl"])
         if missing:
             self.skipTest(f"not built yet: {', '.join(missing)}")
         sink = CountingSink()

@@ -12,6 +12,7 @@ Run: /usr/bin/python3 tests/e2e/test_smtp_policy.py -v
 
 import base64
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -22,7 +23,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from dns_server import DnsServer  # noqa: E402
+from dns_server import DnsServer, reverse_name  # noqa: E402
 
 SERVICES = ("mailbox-store", "dns-resolver", "outbound-relay", "smtp-ingress")
 GREET_PAUSE = 0.4  # seconds, --greet_pause
@@ -68,6 +69,12 @@ class SmtpPolicyTest(unittest.TestCase):
             "mx.remote.test": {"A": ["127.0.0.1"]},
             "slow.test": "TIMEOUT",
             "broken.test": "SERVFAIL",
+            # Reverse DNS: 127.0.0.1 has a forward-confirmed name; 127.0.0.3 claims a name
+            # whose A record is elsewhere, so it is "unknown".
+            reverse_name("127.0.0.1"): {"PTR": ["Client.Policy.test"]},
+            "client.policy.test": {"A": ["127.0.0.1"]},
+            reverse_name("127.0.0.3"): {"PTR": ["www.bank.test"]},
+            "www.bank.test": {"A": ["192.0.2.80"]},
         }).__enter__()
         cls.addClassCleanup(cls.dns.__exit__, None, None, None)
         cls.suite = harness.Suite(
@@ -77,7 +84,8 @@ class SmtpPolicyTest(unittest.TestCase):
                                  f"--greet_pause={int(GREET_PAUSE * 1000)}ms",
                                  f"--max_connections_per_ip={PER_IP}",
                                  f"--auth_max_failures_per_ip={AUTH_LIMIT}",
-                                 "--auth_failure_delay=0s"],
+                                 "--auth_failure_delay=0s",
+                                 "--reverse_dns_timeout=2s"],
                 "dns-resolver": ["--timeout_ms=300", "--tries=1"],
             }).__enter__()
         cls.addClassCleanup(cls.suite.__exit__, None, None, None)
@@ -101,6 +109,40 @@ class SmtpPolicyTest(unittest.TestCase):
     def connect(self, source="127.0.0.1", name="smtp"):
         return socket.create_connection(("127.0.0.1", self.port(name)), timeout=10,
                                         source_address=(source, 0))
+
+    # --- Received: ------------------------------------------------------------------------
+
+    def test_received_header_names_the_forward_confirmed_client(self):
+        verified = self.metric("mailsuite_smtp_ingress_reverse_dns_total", result="verified")
+        mismatch = self.metric("mailsuite_smtp_ingress_reverse_dns_total", result="mismatch")
+        for source, name in (("127.0.0.1", "client.policy.test"), ("127.0.0.3", "unknown")):
+            subject = f"rdns {uuid.uuid4()}"
+            with smtplib.SMTP("127.0.0.1", self.port("smtp"), timeout=30,
+                              source_address=(source, 0)) as smtp:
+                smtp.ehlo("helo.policy.test")
+                refused = smtp.sendmail("someone@remote.test", ["bob@example.test"],
+                                        f"Subject: {subject}\r\n\r\nhello\r\n")
+                self.assertEqual(refused, {})
+            body = self.fetch_with("bob@example.test", subject)
+            self.assertRegex(body.splitlines()[0], r"^Received: from helo\.policy\.test \(" +
+                             re.escape(f"{name} [{source}])"))
+        self.assertEqual(self.metric("mailsuite_smtp_ingress_reverse_dns_total",
+                                     result="verified"), verified + 1)
+        self.assertEqual(self.metric("mailsuite_smtp_ingress_reverse_dns_total",
+                                     result="mismatch"), mismatch + 1)
+        queried = {name for name, qtype in self.dns.queries if qtype == "PTR"}
+        self.assertIn(reverse_name("127.0.0.1"), queried)
+
+    def fetch_with(self, account, text, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for row in reversed(self.inbox(account)):
+                out = self.suite.mailctl("message", "fetch", account, "INBOX", row.split()[0])
+                out.check_returncode()
+                if text in out.stdout:
+                    return out.stdout
+            time.sleep(0.3)
+        self.fail(f"no message with {text!r} for {account}")
 
     # --- hand-off ------------------------------------------------------------------------
 

@@ -49,12 +49,6 @@ class Sink:
         return None
 
 
-def insecure_tls():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
 
 class ThinPathTest(unittest.TestCase):
     @classmethod
@@ -89,7 +83,7 @@ class ThinPathTest(unittest.TestCase):
 
     def pop3(self, user):
         pop = poplib.POP3("127.0.0.1", self.suite.ports["pop3"], timeout=30)
-        pop.stls(context=insecure_tls())
+        pop.stls(context=harness.insecure_tls())
         pop.user(f"{user}@example.test")
         pop.pass_(PASSWORD)
         return pop

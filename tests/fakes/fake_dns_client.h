@@ -42,6 +42,12 @@ class FakeDnsClient : public clients::DnsClient {
     std::lock_guard<std::mutex> l(mu_);
     addresses_[Lower(name)].push_back(ip);
   }
+  // A PTR record of `ip` (reverse lookups); without one, ResolvePtr answers the
+  // default outcome.
+  void AddPtr(const std::string& ip, const std::string& name) {
+    std::lock_guard<std::mutex> l(mu_);
+    ptr_[ip].push_back(Lower(name));
+  }
   void SetDefaultOutcome(v1::DnsOutcome outcome) {
     std::lock_guard<std::mutex> l(mu_);
     default_outcome_ = outcome;
@@ -94,6 +100,22 @@ class FakeDnsClient : public clients::DnsClient {
     co_return resp;
   }
 
+  asio::awaitable<absl::StatusOr<v1::ResolvePtrResponse>> ResolvePtr(
+      const v1::ResolvePtrRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    ++calls_;
+    if (!error_.ok()) co_return error_;
+    v1::ResolvePtrResponse resp;
+    auto it = ptr_.find(request.address());
+    if (it == ptr_.end()) {
+      resp.set_outcome(default_outcome_);
+      co_return resp;
+    }
+    resp.set_outcome(v1::DNS_OUTCOME_FOUND);
+    for (const auto& name : it->second) resp.add_names(name);
+    co_return resp;
+  }
+
  private:
   mutable std::mutex mu_;
   absl::Status error_;
@@ -101,6 +123,7 @@ class FakeDnsClient : public clients::DnsClient {
   v1::DnsOutcome default_outcome_ = v1::DNS_OUTCOME_NXDOMAIN;
   std::map<std::string, v1::ResolveMxResponse> mx_;
   std::map<std::string, std::vector<std::string>> addresses_;
+  std::map<std::string, std::vector<std::string>> ptr_;
 };
 
 }  // namespace mail::fakes

@@ -210,6 +210,13 @@ class FakeMailboxClient : public clients::MailboxClient {
             m->set_unseen(m->unseen() + 1);
           }
           m->set_size(m->size() + msg.body.size());
+          if (std::find(msg.flags.begin(), msg.flags.end(), "\\Deleted") != msg.flags.end()) {
+            m->set_deleted(m->deleted() + 1);
+          }
+          auto fr = first_recent_.find({a->first, name});
+          if (msg.uid >= (fr == first_recent_.end() || fr->second == 0 ? 1 : fr->second)) {
+            m->set_recent(m->recent() + 1);
+          }
         }
       }
     }
@@ -240,6 +247,15 @@ class FakeMailboxClient : public clients::MailboxClient {
         info->set_parts(s.parts);
       }
     }
+    // \Recent as mailbox-store's recent.cc: report the mark, a claim moves it.
+    if (request.with_recent() || request.claim_recent()) {
+      uint32_t& first = first_recent_[{Lower(request.account()), request.mailbox()}];
+      if (first == 0) first = 1;
+      resp.set_first_recent_uid(first);
+      if (request.claim_recent() && resp.messages_size() > 0) {
+        first = std::max(first, resp.messages(resp.messages_size() - 1).uid() + 1);
+      }
+    }
     co_return resp;
   }
 
@@ -254,6 +270,24 @@ class FakeMailboxClient : public clients::MailboxClient {
       }
     }
     co_return absl::NotFoundError("no such message");
+  }
+
+  asio::awaitable<absl::StatusOr<v1::FetchBodiesResponse>> FetchBodies(
+      const v1::FetchBodiesRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("FetchBodies"); !st.ok()) co_return st;
+    v1::FetchBodiesResponse resp;
+    auto* box = FindBoxLocked(request.account(), request.mailbox());
+    if (box == nullptr) co_return absl::NotFoundError("no such mailbox");
+    std::set<uint32_t> uids(request.uids().begin(), request.uids().end());
+    for (const auto& msg : *box) {
+      if (!uids.count(msg.uid)) continue;
+      if (request.max_message_size() != 0 && msg.body.size() > request.max_message_size()) continue;
+      auto* body = resp.add_bodies();
+      body->set_uid(msg.uid);
+      body->set_data(msg.body);
+    }
+    co_return resp;
   }
 
   asio::awaitable<absl::StatusOr<v1::ExpungeMessagesResponse>> ExpungeMessages(
@@ -542,6 +576,7 @@ class FakeMailboxClient : public clients::MailboxClient {
   std::map<std::string, std::map<std::string, std::vector<StoredMessage>>> mailboxes_;
   std::set<std::pair<std::string, std::string>> unsubscribed_;  // (account, mailbox)
   std::map<std::pair<std::string, std::string>, uint32_t> next_uid_;
+  std::map<std::pair<std::string, std::string>, uint32_t> first_recent_;  // \Recent mark
   std::set<std::string> locked_;      // accounts whose maildrop lock is held
   std::set<std::string> lost_locks_;  // held locks made to report lost()
 };

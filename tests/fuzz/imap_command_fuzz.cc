@@ -1,8 +1,9 @@
 // Fuzzes what imap-access does with client input before any backend call: the command
 // parser (lines and the literals they announce, fed as the session feeds them), and on
 // each parsed command the argument parsers: sequence sets, FETCH items, SEARCH
-// criteria, modified UTF-7 names, APPEND date-times, LIST patterns. Checks the
-// invariants the session relies on (literal sizes within limits, round trips).
+// criteria (rev1 and rev2), LIST-EXTENDED commands, modified UTF-7 names, APPEND
+// date-times, LIST patterns. Checks the invariants the session relies on (literal
+// sizes within limits, round trips).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 
 #include "services/libs/imap/date_time.h"
 #include "services/libs/imap/fetch_attributes.h"
+#include "services/libs/imap/list_command.h"
 #include "services/libs/imap/list_pattern.h"
 #include "services/libs/imap/mutf7.h"
 #include "services/libs/imap/parser.h"
@@ -78,9 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (status == mail::imap::ParseStatus::kComplete) {
       mail::imap::Command cmd = parser.TakeCommand();
       CheckArgs(cmd.args);
-      (void)mail::imap::ParseSearch(cmd.args);
-      if (cmd.args.size() > 1)
-        (void)mail::imap::ParseSearch({cmd.args.begin() + 1, cmd.args.end()});
+      for (bool rev2 : {false, true}) {
+        (void)mail::imap::ParseSearch(cmd.args, rev2);
+        if (cmd.args.size() > 1)
+          (void)mail::imap::ParseSearch({cmd.args.begin() + 1, cmd.args.end()}, rev2);
+        (void)mail::imap::ParseListCommand(cmd.args, rev2);
+      }
     } else if (status == mail::imap::ParseStatus::kError && parser.error().fatal) {
       break;
     }

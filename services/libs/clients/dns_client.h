@@ -19,6 +19,13 @@ class DnsClient {
       const v1::ResolveMxRequest& request) = 0;
   virtual asio::awaitable<absl::StatusOr<v1::ResolveAddressResponse>> ResolveAddress(
       const v1::ResolveAddressRequest& request) = 0;
+  // Reverse lookup (PTR) of an IP address; names are not forward-confirmed. Not pure
+  // so that test doubles written before it keep compiling (they answer UNIMPLEMENTED).
+  virtual asio::awaitable<absl::StatusOr<v1::ResolvePtrResponse>> ResolvePtr(
+      const v1::ResolvePtrRequest& request) {
+    (void)request;
+    co_return absl::UnimplementedError("ResolvePtr");
+  }
 };
 
 std::unique_ptr<DnsClient> NewGrpcDnsClient(const std::string& target,

@@ -27,6 +27,13 @@ class GrpcDnsClient final : public DnsClient {
           stub_->async()->ResolveAddress(ctx, &request, response, std::move(done));
         });
   }
+  asio::awaitable<absl::StatusOr<v1::ResolvePtrResponse>> ResolvePtr(
+      const v1::ResolvePtrRequest& request) override {
+    co_return co_await rpc::CallUnary<v1::ResolvePtrResponse>(
+        deadline_, [&](auto* ctx, auto* response, Done done) {
+          stub_->async()->ResolvePtr(ctx, &request, response, std::move(done));
+        });
+  }
 
  private:
   std::unique_ptr<v1::DnsService::Stub> stub_;

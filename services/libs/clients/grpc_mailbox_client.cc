@@ -200,6 +200,13 @@ class GrpcMailboxClient final : public MailboxClient {
     for (const auto& p : *parts) body += p.data();
     co_return body;
   }
+  asio::awaitable<absl::StatusOr<v1::FetchBodiesResponse>> FetchBodies(
+      const v1::FetchBodiesRequest& request) override {
+    co_return co_await rpc::CallUnary<v1::FetchBodiesResponse>(
+        deadline_, [&](auto* ctx, auto* response, Done done) {
+          stub_->async()->FetchBodies(ctx, &request, response, std::move(done));
+        });
+  }
   asio::awaitable<absl::StatusOr<v1::ExpungeMessagesResponse>> ExpungeMessages(
       const v1::ExpungeMessagesRequest& request) override {
     co_return co_await rpc::CallUnary<v1::ExpungeMessagesResponse>(

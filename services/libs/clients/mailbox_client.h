@@ -53,6 +53,9 @@ class MailboxClient {
   // The whole body, reassembled from the stream.
   virtual asio::awaitable<absl::StatusOr<std::string>> FetchBody(
       const v1::FetchBodyRequest& request) = 0;
+  // Several small bodies in one call (see mailbox_service.proto).
+  virtual asio::awaitable<absl::StatusOr<v1::FetchBodiesResponse>> FetchBodies(
+      const v1::FetchBodiesRequest& request) = 0;
   virtual asio::awaitable<absl::StatusOr<v1::ExpungeMessagesResponse>> ExpungeMessages(
       const v1::ExpungeMessagesRequest& request) = 0;
   // IMAP (issue 5).

@@ -24,11 +24,42 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
-bool Quotable(std::string_view s) {
+bool Quotable(std::string_view s, bool utf8 = false) {
   if (s.size() > kMaxQuoted) return false;
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (u == 0 || u == '\r' || u == '\n' || u >= 0x80) return false;
+    if (u == 0 || u == '\r' || u == '\n' || (u >= 0x80 && !utf8)) return false;
+  }
+  return true;
+}
+
+// Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
+bool ValidUtf8(std::string_view s) {
+  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n;  // continuation octets
+    if (c < 0x80) {
+      n = 0;
+    } else if ((c >> 5) == 6) {
+      n = 1;
+    } else if ((c >> 4) == 14) {
+      n = 2;
+    } else if ((c >> 3) == 30) {
+      n = 3;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    uint32_t cp = n == 0 ? c : c & (0x3fu >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
   }
   return true;
 }
@@ -56,6 +87,19 @@ std::string UntaggedStatus(std::string_view status, std::string_view code, std::
 
 std::string Continuation(std::string_view text) {
   return absl::StrCat("+ ", OneLine(text), "\r\n");
+}
+
+void AppendMailboxName(std::string* out, std::string_view name, bool utf8) {
+  if (!utf8 || IsAtom(name) || !Quotable(name, true) || !ValidUtf8(name)) {
+    AppendAstring(out, name);
+    return;
+  }
+  out->push_back('"');
+  for (char c : name) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
 }
 
 bool IsAtom(std::string_view s) {

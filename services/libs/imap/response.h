@@ -29,6 +29,10 @@ void AppendLiteral(std::string* out, std::string_view s);
 // An atom when `s` is a non-empty atom other than NIL, otherwise AppendString.
 // For mailbox names and other astrings.
 void AppendAstring(std::string* out, std::string_view s);
+// A mailbox name: AppendAstring, except that for a client that takes UTF-8 (`utf8`:
+// ENABLE UTF8=ACCEPT, RFC 6855 §3, or IMAP4rev2, RFC 9051 §4.3) UTF-8 octets may go in
+// a quoted string instead of a literal.
+void AppendMailboxName(std::string* out, std::string_view name, bool utf8);
 // NIL for a null value, otherwise AppendString.
 void AppendNString(std::string* out, const std::string* s);
 

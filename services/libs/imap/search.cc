@@ -19,7 +19,7 @@ constexpr int kMaxDepth = 32;
 
 class Parser {
  public:
-  explicit Parser(const std::vector<Arg>& args) : args_(args) {}
+  Parser(const std::vector<Arg>& args, bool imap4rev2) : args_(args), imap4rev2_(imap4rev2) {}
 
   absl::Status ParseAll(size_t start, SearchKey* root) {
     pos_ = start;
@@ -78,6 +78,10 @@ class Parser {
     if (name == "UNFLAGGED") return flag(Kind::kNoFlag, "\\Flagged");
     if (name == "SEEN") return flag(Kind::kFlag, "\\Seen");
     if (name == "UNSEEN") return flag(Kind::kNoFlag, "\\Seen");
+    if (imap4rev2_ && (name == "RECENT" || name == "NEW" || name == "OLD")) {
+      // RFC 9051 Appendix E: \Recent and its keys are gone from IMAP4rev2.
+      return Bad(name + " is not a SEARCH key in IMAP4rev2");
+    }
     if (name == "RECENT") return flag(Kind::kFlag, "\\Recent");
     if (name == "OLD") return flag(Kind::kNoFlag, "\\Recent");
     if (name == "NEW") {
@@ -176,6 +180,7 @@ class Parser {
   }
 
   const std::vector<Arg>& args_;
+  const bool imap4rev2_;
   size_t pos_ = 0;
 };
 
@@ -209,7 +214,7 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
   return it != haystack.end();
 }
 
-absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args) {
+absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args, bool imap4rev2) {
   SearchProgram program;
   size_t pos = 0;
   if (pos < args.size() && args[pos].IsAtom() &&
@@ -250,7 +255,12 @@ absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args) {
     }
     pos += 2;
   }
-  Parser parser(args);
+  if (imap4rev2 && !program.esearch) {
+    // RFC 9051 §6.4.4: ESEARCH is the only answer; no RETURN option means ALL.
+    program.esearch = true;
+    program.return_all = true;
+  }
+  Parser parser(args, imap4rev2);
   absl::Status st = parser.ParseAll(pos, &program.root);
   if (!st.ok()) return st;
   return program;

@@ -57,8 +57,10 @@ struct SearchProgram {
 
 // Parses the arguments of SEARCH / UID SEARCH. CHARSET must be US-ASCII or UTF-8
 // (anything else: INVALID_ARGUMENT with the message "BADCHARSET"). INVALID_ARGUMENT
-// with a message for "BAD" for malformed criteria.
-absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args);
+// with a message for "BAD" for malformed criteria. With `imap4rev2` (the session did
+// ENABLE IMAP4rev2) the RFC 9051 grammar applies: the answer is always ESEARCH (ALL
+// when no RETURN option asks otherwise) and RECENT, NEW and OLD are not keys.
+absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args, bool imap4rev2 = false);
 
 // ASCII case-insensitive substring test (RFC 3501 §6.4.4: "case-insensitive").
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);

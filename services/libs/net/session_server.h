@@ -62,16 +62,20 @@ class SessionServer {
     auto handler = [this, implicit_tls](asio::ip::tcp::socket socket) {
       return Handle(std::move(socket), implicit_tls);
     };
-    Listener::Reject reject;
-    if (!implicit_tls) {
-      reject = [reply =
-                    names_.too_many_reply](asio::ip::tcp::socket socket) -> asio::awaitable<void> {
-        std::error_code ec;
-        co_await asio::async_write(socket, asio::buffer(reply),
+    // Over a limit: the reply on the plain port only (a TLS client could not read it),
+    // and Metrics::ConnectionRefused() where the protocol's metrics have one.
+    Listener::Reject reject =
+        [this, implicit_tls](asio::ip::tcp::socket socket) -> asio::awaitable<void> {
+      if constexpr (requires(Metrics & m) { m.ConnectionRefused(); }) {
+        if (metrics_ != nullptr) metrics_->ConnectionRefused();
+      }
+      std::error_code ec;
+      if (!implicit_tls) {
+        co_await asio::async_write(socket, asio::buffer(names_.too_many_reply),
                                    asio::redirect_error(asio::use_awaitable, ec));
-        socket.close(ec);
-      };
-    }
+      }
+      socket.close(ec);
+    };
     absl::StatusOr<std::unique_ptr<Listener>> listener =
         Listener::Bind(io_, address, limits_, std::move(handler), std::move(reject));
     if (!listener.ok()) return listener.status();

@@ -78,9 +78,24 @@ int64_t Result::affected() const {
 
 int64_t Result::GetInt(int row, int col) const {
   std::string_view text = Get(row, col);
+  if (PQfformat(res_.get(), col) == 1) {
+    // Binary integers are big-endian int2/int4/int8.
+    if (text.size() != 2 && text.size() != 4 && text.size() != 8) return 0;
+    uint64_t v = 0;
+    for (char c : text) v = (v << 8) | static_cast<unsigned char>(c);
+    if (text.size() == 2) return static_cast<int16_t>(v);
+    if (text.size() == 4) return static_cast<int32_t>(v);
+    return static_cast<int64_t>(v);
+  }
   int64_t n = 0;
   if (!absl::SimpleAtoi(absl::string_view(text.data(), text.size()), &n)) return 0;
   return n;
+}
+
+bool Result::GetBool(int row, int col) const {
+  std::string_view v = Get(row, col);
+  if (PQfformat(res_.get(), col) == 1) return v.size() == 1 && v[0] != 0;
+  return v == "t";
 }
 
 std::string Result::GetBytes(int row, int col) const {
@@ -109,7 +124,24 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
 
 Connection::~Connection() { PQfinish(conn_); }
 
-absl::StatusOr<Result> Connection::Exec(std::string_view sql, const std::vector<Param>& params) {
+absl::StatusOr<std::string> Connection::Prepared(const std::string& sql, int nparams) {
+  auto it = prepared_.find(sql);
+  if (it != prepared_.end()) return it->second;
+  if (prepared_.size() >= kMaxPreparedStatements) return std::string();
+  std::string name = absl::StrCat("mailsuite_", prepared_.size());
+  PGresult* res = PQprepare(conn_, name.c_str(), sql.c_str(), nparams, /*paramTypes=*/nullptr);
+  if (res == nullptr || PQresultStatus(res) != PGRES_COMMAND_OK) {
+    absl::Status status = ErrorFromResult(conn_, res);
+    PQclear(res);
+    return status;
+  }
+  PQclear(res);
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+absl::StatusOr<Result> Connection::Exec(std::string_view sql, const std::vector<Param>& params,
+                                        Format result_format) {
   std::vector<const char*> values(params.size());
   std::vector<int> lengths(params.size());
   std::vector<int> formats(params.size());
@@ -119,15 +151,25 @@ absl::StatusOr<Result> Connection::Exec(std::string_view sql, const std::vector<
     lengths[i] = v.has_value() ? static_cast<int>(v->size()) : 0;
     formats[i] = params[i].binary() ? 1 : 0;
   }
-  // PQexecParams needs a NUL-terminated statement.
+  // libpq needs a NUL-terminated statement.
   std::string statement(sql);
-  PGresult* res = PQexecParams(conn_, statement.c_str(), static_cast<int>(params.size()),
-                               /*paramTypes=*/nullptr, values.data(), lengths.data(),
-                               formats.data(), /*resultFormat=*/0);
+  int nparams = static_cast<int>(params.size());
+  MAIL_ASSIGN_OR_RETURN(std::string name, Prepared(statement, nparams));
+  int format = static_cast<int>(result_format);
+  PGresult* res = name.empty()
+                      ? PQexecParams(conn_, statement.c_str(), nparams, /*paramTypes=*/nullptr,
+                                     values.data(), lengths.data(), formats.data(), format)
+                      : PQexecPrepared(conn_, name.c_str(), nparams, values.data(), lengths.data(),
+                                       formats.data(), format);
   ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     absl::Status status = ErrorFromResult(conn_, res);
     PQclear(res);
+    // A table changed under a prepared statement so that its result type differs
+    // ("cached plan must not change result type", after a migration by another
+    // replica): forget it, so the next call prepares it afresh. The name stays
+    // allocated on the server; that happens at most once per upgrade.
+    if (!name.empty() && SqlState(status) == "0A000") prepared_.erase(statement);
     return status;
   }
   return Result(res);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -48,6 +49,10 @@ class Param {
   bool binary_ = false;
 };
 
+// How result values come back: text, or binary (raw bytea without hex decoding;
+// integers in network order). Get/GetInt/GetBool/GetBytes read either.
+enum class Format { kText = 0, kBinary = 1 };
+
 // The rows of one statement. Values are read in text form, except bytea columns
 // read with GetBytes, which decodes them.
 class Result {
@@ -63,7 +68,7 @@ class Result {
             static_cast<size_t>(PQgetlength(res_.get(), row, col))};
   }
   int64_t GetInt(int row, int col) const;
-  bool GetBool(int row, int col) const { return Get(row, col) == "t"; }
+  bool GetBool(int row, int col) const;
   // Decodes a bytea value (text "\x..." form, or raw when the result is binary).
   std::string GetBytes(int row, int col) const;
 
@@ -80,7 +85,11 @@ class Connection {
   // Runs one parameterised statement ($1, $2 ...). Errors carry their SQLSTATE:
   // 23505 → ALREADY_EXISTS, 23503/23514 → FAILED_PRECONDITION, 40001/40P01 → ABORTED,
   // connection failures → UNAVAILABLE, the rest → INTERNAL.
-  absl::StatusOr<Result> Exec(std::string_view sql, const std::vector<Param>& params = {});
+  // Each distinct statement text is prepared once per connection and executed by
+  // name after that, so the server parses and plans it once (the first
+  // kMaxPreparedStatements texts; later ones run unnamed).
+  absl::StatusOr<Result> Exec(std::string_view sql, const std::vector<Param>& params = {},
+                              Format result_format = Format::kText);
   // Several statements without parameters (migrations only).
   absl::Status ExecScript(std::string_view sql);
   // False once the server connection is lost; the pool then drops it.
@@ -88,8 +97,15 @@ class Connection {
   PGconn* raw() { return conn_; }
 
  private:
+  static constexpr size_t kMaxPreparedStatements = 512;
+
   explicit Connection(PGconn* conn) : conn_(conn) {}
+  // The name of the prepared statement for `sql`, preparing it first if needed;
+  // "" when the cache is full (run it unnamed).
+  absl::StatusOr<std::string> Prepared(const std::string& sql, int nparams);
+
   PGconn* conn_;
+  absl::flat_hash_map<std::string, std::string> prepared_;  // statement text → name
 };
 
 // The SQLSTATE of an error returned by Connection, or "" when it has none.

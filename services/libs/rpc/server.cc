@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "services/libs/base/log.h"
+#include "services/libs/rpc/credentials.h"
 
 namespace mail::rpc {
 
@@ -13,7 +14,10 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   auto server = std::unique_ptr<GrpcServer>(new GrpcServer());
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+      ServerCredentials(TlsFilesFromFlags());
+  if (!creds.ok()) return creds.status();
+  builder.AddListeningPort(address, *creds, &server->port_);
   // Bodies travel in 1 MiB chunks; leave room for the envelope.
   builder.SetMaxReceiveMessageSize(8 * 1024 * 1024);
   for (grpc::Service* s : services) builder.RegisterService(s);

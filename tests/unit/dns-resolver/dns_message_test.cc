@@ -218,3 +218,71 @@ TEST_CASE("answer: NormalizeName lower-cases, strips the root dot and rejects ju
 
 }  // namespace
 }  // namespace mail::dns_resolver
+
+namespace mail::dns_resolver {
+namespace {
+
+TEST_CASE("dns_message: PTR answers, compressed, through a CNAME (RFC 2317), root skipped") {
+  const std::string qname = "1.2.0.192.in-addr.arpa";
+  Msg m(0, 1, 3, 0);
+  m.Question(qname, 12);
+  // RFC 2317 classless delegation: the PTR owner is a CNAME into a sub-zone.
+  const std::string sub = "1.0-25.2.0.192.in-addr.arpa";  // 29 octets on the wire
+  m.Pointer(kQname).RrHeader(5, 600).U16(29).Name(sub);
+  const int target = static_cast<int>(m.bytes.size()) - 29;  // the CNAME target just written
+  m.Pointer(target)
+      .RrHeader(12, 120)
+      .U16(18)
+      .Raw(std::string("\x04mail\x07"
+                       "Example",
+                       13))
+      .Raw(std::string("\x03org\x00", 5));
+  m.Pointer(target).RrHeader(12, 300).U16(1).Raw(std::string("\x00", 1));
+  auto answer = ParseResponse(m.bytes, qname, RecordType::kPtr);
+  REQUIRE(answer.ok());
+  CHECK(answer->outcome == Outcome::kFound);
+  CHECK(answer->ptr == std::vector<std::string>{"mail.example.org"});
+  CHECK(answer->ttl == absl::Seconds(120));
+}
+
+TEST_CASE("dns_message: a PTR whose name runs past its RDATA is malformed") {
+  const std::string qname = "1.2.0.192.in-addr.arpa";
+  Msg m(0, 1, 1, 0);
+  m.Question(qname, 12);
+  m.Pointer(kQname)
+      .RrHeader(12, 60)
+      .U16(3)
+      .Raw(std::string("\x01"
+                       "a\x00",
+                       3))
+      .U16(0);
+  // rdlength 3 covers "\x01a\x00": fine.
+  CHECK(ParseResponse(m.bytes, qname, RecordType::kPtr).ok());
+  Msg bad(0, 1, 1, 0);
+  bad.Question(qname, 12);
+  bad.Pointer(kQname).RrHeader(12, 60).U16(2).Raw(
+      std::string("\x01"
+                  "a\x00",
+                  3));
+  CHECK_FALSE(ParseResponse(bad.bytes, qname, RecordType::kPtr).ok());
+}
+
+TEST_CASE("answer: ReverseName for IPv4, IPv6 and IPv4-mapped addresses") {
+  std::string out;
+  REQUIRE(ReverseName("192.0.2.1", &out));
+  CHECK(out == "1.2.0.192.in-addr.arpa");
+  REQUIRE(ReverseName("2001:db8::1", &out));
+  CHECK(out == "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa");
+  std::string normalized;
+  CHECK(NormalizeName(out, &normalized));
+  REQUIRE(ReverseName("::ffff:127.0.0.1", &out));
+  CHECK(out == "1.0.0.127.in-addr.arpa");
+  CHECK_FALSE(ReverseName("", &out));
+  CHECK_FALSE(ReverseName("example.org", &out));
+  CHECK_FALSE(ReverseName("192.0.2.256", &out));
+  CHECK_FALSE(ReverseName("1.2.3.4\n", &out));
+  CHECK_FALSE(ReverseName(std::string(100, '1'), &out));
+}
+
+}  // namespace
+}  // namespace mail::dns_resolver

@@ -152,3 +152,77 @@ TEST_CASE("lookups: ResolveAddress and ResolveTxt") {
 
 }  // namespace
 }  // namespace mail::dns_resolver
+
+namespace mail::dns_resolver {
+namespace {
+
+Answer PtrAnswer(std::vector<std::string> names, int ttl = 300) {
+  Answer a;
+  a.outcome = Outcome::kFound;
+  a.ptr = std::move(names);
+  a.ttl = absl::Seconds(ttl);
+  return a;
+}
+
+TEST_CASE("lookups: ResolvePtr returns valid, de-duplicated names") {
+  FakeResolver upstream;
+  CachingResolver cache(&upstream, CacheOptions{});
+  std::vector<std::pair<RecordType, Outcome>> seen;
+  Lookups lookups(
+      &cache, [&](RecordType t, Outcome o) { seen.emplace_back(t, o); }, 7);
+  upstream.table[{"1.2.0.192.in-addr.arpa", RecordType::kPtr}] =
+      PtrAnswer({"mail.example.org", "bad name.example.org", "mail.example.org", "b.example.org"});
+  auto r = lookups.ResolvePtr("1.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5));
+  CHECK(r.outcome() == v1::DNS_OUTCOME_FOUND);
+  CHECK(r.reverse_name() == "1.2.0.192.in-addr.arpa");
+  REQUIRE(r.names_size() == 2);
+  CHECK(r.names(0) == "mail.example.org");
+  CHECK(r.names(1) == "b.example.org");
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == std::make_pair(RecordType::kPtr, Outcome::kFound));
+
+  // Only junk: reported as no data, so nobody trusts a name.
+  upstream.table[{"2.2.0.192.in-addr.arpa", RecordType::kPtr}] = PtrAnswer({"x y"});
+  CHECK(lookups.ResolvePtr("2.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5)).outcome() ==
+        v1::DNS_OUTCOME_NO_DATA);
+}
+
+TEST_CASE("lookups: ResolvePtr outcomes are cached (negative too) and coalesced") {
+  FakeResolver upstream;
+  upstream.answer_inline = false;
+  int hits = 0, coalesced = 0;
+  CacheHooks hooks;
+  hooks.cache_hit = [&](RecordType t) { hits += t == RecordType::kPtr; };
+  hooks.coalesced = [&](RecordType t) { coalesced += t == RecordType::kPtr; };
+  CachingResolver cache(&upstream, CacheOptions{}, hooks);
+  Lookups lookups(&cache, nullptr, 7);
+  upstream.table[{"9.2.0.192.in-addr.arpa", RecordType::kPtr}] = PtrAnswer({"h.example.org"});
+  // Two callers at once share one upstream query.
+  auto f1 = cache.Lookup("9.2.0.192.in-addr.arpa", RecordType::kPtr);
+  auto f2 = cache.Lookup("9.2.0.192.in-addr.arpa", RecordType::kPtr);
+  CHECK(upstream.queries == 1);
+  CHECK(coalesced == 1);
+  upstream.Flush();
+  CHECK(f1.get().ptr == f2.get().ptr);
+  // Then from the cache.
+  upstream.answer_inline = true;
+  auto r = lookups.ResolvePtr("9.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5));
+  CHECK(r.names(0) == "h.example.org");
+  CHECK(upstream.queries == 1);
+  CHECK(hits == 1);
+  // NXDOMAIN (the fake's default) is cached with the default negative TTL.
+  auto n1 = lookups.ResolvePtr("8.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5));
+  auto n2 = lookups.ResolvePtr("8.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5));
+  CHECK(n1.outcome() == v1::DNS_OUTCOME_NXDOMAIN);
+  CHECK(n2.outcome() == v1::DNS_OUTCOME_NXDOMAIN);
+  CHECK(upstream.queries == 2);
+  // A temporary failure is not cached.
+  upstream.SetOutcome("7.2.0.192.in-addr.arpa", RecordType::kPtr, Outcome::kTempFail);
+  CHECK(lookups.ResolvePtr("7.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5)).outcome() ==
+        v1::DNS_OUTCOME_TEMPORARY_FAILURE);
+  lookups.ResolvePtr("7.2.0.192.in-addr.arpa", absl::Now() + absl::Seconds(5));
+  CHECK(upstream.queries == 4);
+}
+
+}  // namespace
+}  // namespace mail::dns_resolver

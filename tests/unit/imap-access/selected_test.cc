@@ -51,5 +51,46 @@ TEST_CASE("imap-access selected: new mail and flag changes") {
   CHECK(FormatFlags(box.messages[1]) == "()");
 }
 
+TEST_CASE("imap-access selected: new mail past the recent mark is \\Recent for rev1") {
+  SelectedMailbox box = Box({Msg(1), Msg(2)});
+  box.AddRecent(2, 2);  // SELECT claimed message 2
+  v1::ListMessagesResponse fresh = Fresh({Msg(1), Msg(2), Msg(3), Msg(4)}, 5);
+  // Another session claimed 3 before this one re-read the mailbox.
+  fresh.set_first_recent_uid(4);
+  std::string out = ApplySnapshot(&box, fresh, true);
+  CHECK(out == "* 4 EXISTS\r\n* 2 RECENT\r\n");
+  CHECK(!box.IsRecent(1));
+  CHECK(box.IsRecent(2));
+  CHECK(!box.IsRecent(3));
+  CHECK(box.IsRecent(4));
+  CHECK(box.RecentCount() == 2);
+  CHECK(FormatFlags(box.messages[3], box.IsRecent(4)) == "(\\Recent)");
+  CHECK(FormatFlags(Msg(9, {"\\Seen"}), true) == "(\\Recent \\Seen)");
+  // An expunged recent message no longer counts.
+  out = ApplySnapshot(&box, Fresh({Msg(1), Msg(2), Msg(3)}, 5), true);
+  CHECK(out == "* 4 EXPUNGE\r\n");
+  CHECK(box.RecentCount() == 1);
+}
+
+TEST_CASE("imap-access selected: IMAP4rev2 sessions get no RECENT") {
+  SelectedMailbox box = Box({Msg(1)});
+  v1::ListMessagesResponse fresh = Fresh({Msg(1), Msg(2)}, 3);
+  fresh.set_first_recent_uid(1);
+  CHECK(ApplySnapshot(&box, fresh, false) == "* 2 EXISTS\r\n");
+  CHECK(box.RecentCount() == 0);
+}
+
+TEST_CASE("imap-access selected: recent ranges merge") {
+  SelectedMailbox box;
+  box.AddRecent(3, 5);
+  box.AddRecent(6, 9);
+  box.AddRecent(12, 12);
+  box.AddRecent(0, 4);  // 0: nothing
+  CHECK(box.recent.size() == 2);
+  CHECK(box.IsRecent(9));
+  CHECK(!box.IsRecent(10));
+  CHECK(box.IsRecent(12));
+}
+
 }  // namespace
 }  // namespace mail::imap_access

@@ -8,7 +8,9 @@
 #include <sstream>
 #include <thread>
 
+#include "services/imap-access/account_sessions.h"
 #include "services/imap-access/server.h"
+#include "services/libs/net/auth_limiter.h"
 #include "tests/fakes/fake_mailbox_client.h"
 #include "tests/unit/common/transcript.h"
 
@@ -132,6 +134,15 @@ class ImapHarness {
       return result.ok() ? "" : result.status().ToString();
     }
     if (name == "flags") return SetFlags(text);
+    if (name == "select_elsewhere") {
+      // Another session (on any replica) SELECTs INBOX: it claims the \Recent messages.
+      v1::ListMessagesRequest request;
+      request.set_account(a);
+      request.set_mailbox("INBOX");
+      request.set_claim_recent(true);
+      auto result = asio::co_spawn(io_, store_.ListMessages(request), asio::use_future).get();
+      return result.ok() ? "" : result.status().ToString();
+    }
     if (name == "messages") {
       size_t n = store_.messages(a).size();
       return std::to_string(n) == b ? ""
@@ -208,12 +219,14 @@ TEST_CASE("imap-access session: shutdown says BYE to idle sessions") {
   using Kind = testing::TranscriptStep::Kind;
   std::vector<testing::TranscriptStep> steps = {
       {Kind::kExpect,
-       "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT AUTH=PLAIN] "
+       "* OK [CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT "
+       "LIST-EXTENDED LIST-STATUS AUTH=PLAIN] "
        "mailsuite IMAP ready",
        1},
       {Kind::kSend, "a LOGIN alice@example.test pw", 2},
       {Kind::kExpect,
-       "a OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT ID ENABLE IDLE "
+       "a OK [CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT "
+       "LIST-EXTENDED LIST-STATUS ID ENABLE IDLE "
        "NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE ESEARCH UTF8=ACCEPT "
        "APPENDLIMIT=67108864] Logged in",
        3},
@@ -225,6 +238,101 @@ TEST_CASE("imap-access session: shutdown says BYE to idle sessions") {
   REQUIRE(client.ReadLine(&line, &crlf, &timed_out));
   CHECK(line == "* BYE Server shutting down, try again later");
   CHECK(client.WaitClosed());
+}
+
+// Sends `command` ("tag ...") and returns every line up to and including the tagged one.
+std::vector<std::string> Exchange(testing::TranscriptClient& client, const std::string& command) {
+  std::vector<std::string> lines;
+  REQUIRE(client.Send(command + "\r\n"));
+  const std::string tag = command.substr(0, command.find(' ') + 1);
+  std::string line;
+  bool crlf, timed_out;
+  while (client.ReadLine(&line, &crlf, &timed_out)) {
+    lines.push_back(line);
+    if (line.rfind(tag, 0) == 0) break;
+  }
+  return lines;
+}
+
+// Connects and reads the greeting.
+void Connect(testing::TranscriptClient& client, int port) {
+  REQUIRE(client.Connect(port));
+  std::string line;
+  bool crlf, timed_out;
+  REQUIRE(client.ReadLine(&line, &crlf, &timed_out));
+  REQUIRE(line.rfind("* OK ", 0) == 0);
+}
+
+TEST_CASE("imap-access session: sessions per account are limited") {
+  AccountSessions slots(2);
+  Config config = TestConfig();
+  config.allow_plaintext_auth = true;
+  config.account_sessions = &slots;
+  ImapHarness harness(config);
+  testing::TranscriptClient a, b, c, d;
+  for (auto* client : {&a, &b, &c, &d}) Connect(*client, harness.port());
+  CHECK(Exchange(a, "a1 LOGIN alice@example.test pw").back().rfind("a1 OK ", 0) == 0);
+  CHECK(Exchange(b, "b1 LOGIN alice@example.test pw").back().rfind("b1 OK ", 0) == 0);
+  // The third is refused with a clear reason and may try again later.
+  CHECK(Exchange(c, "c1 LOGIN alice@example.test pw").back() ==
+        "c1 NO [LIMIT] Too many sessions for this account (2); log out of another one first");
+  CHECK(slots.sessions("alice@example.test") == 2);
+  // Other accounts are not affected.
+  CHECK(Exchange(d, "d1 LOGIN bob@example.test secret").back().rfind("d1 OK ", 0) == 0);
+  // A session that ends gives its slot back.
+  CHECK(Exchange(a, "a2 LOGOUT").back() == "a2 OK LOGOUT completed");
+  CHECK(a.WaitClosed());
+  for (int i = 0; i < 200 && slots.sessions("alice@example.test") != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(slots.sessions("alice@example.test") == 1);
+  CHECK(Exchange(c, "c2 LOGIN alice@example.test pw").back().rfind("c2 OK ", 0) == 0);
+}
+
+TEST_CASE("imap-access session: failed logins across sessions refuse the IP") {
+  net::AuthLimiter::Options options;
+  options.max_ip_failures = 3;
+  options.free_account_failures = 100;  // no slowdown: keep the test fast
+  net::AuthLimiter limiter(options);
+  Config config = TestConfig();
+  config.allow_plaintext_auth = true;
+  config.auth_limiter = &limiter;
+  ImapHarness harness(config);
+  // Three failures spread over two sessions (each session alone stays under its own
+  // limit of three)...
+  testing::TranscriptClient a, b, c;
+  Connect(a, harness.port());
+  Connect(b, harness.port());
+  CHECK(Exchange(a, "a1 LOGIN alice@example.test nope").back() ==
+        "a1 NO [AUTHENTICATIONFAILED] Authentication failed");
+  CHECK(Exchange(a, "a2 LOGIN alice@example.test nope").back() ==
+        "a2 NO [AUTHENTICATIONFAILED] Authentication failed");
+  CHECK(Exchange(b, "b1 LOGIN bob@example.test nope").back() ==
+        "b1 NO [AUTHENTICATIONFAILED] Authentication failed");
+  // ... and the address is refused, even with the right password, in a new session.
+  Connect(c, harness.port());
+  std::vector<std::string> lines = Exchange(c, "c1 LOGIN alice@example.test pw");
+  CHECK(lines.back() ==
+        "c1 NO [UNAVAILABLE] Too many failed logins from your address, try again later");
+  std::string line;
+  bool crlf, timed_out;
+  REQUIRE(c.ReadLine(&line, &crlf, &timed_out));
+  CHECK(line == "* BYE Too many failed logins");
+  CHECK(c.WaitClosed());
+}
+
+TEST_CASE("imap-access account sessions: counting") {
+  AccountSessions slots(1);
+  CHECK(slots.TryAcquire("a"));
+  CHECK_FALSE(slots.TryAcquire("a"));
+  CHECK(slots.TryAcquire("b"));
+  slots.Release("a");
+  slots.Release("a");  // more releases than slots: harmless
+  CHECK(slots.sessions("a") == 0);
+  CHECK(slots.TryAcquire("a"));
+  AccountSessions unlimited(0);
+  for (int i = 0; i < 100; ++i) CHECK(unlimited.TryAcquire("a"));
+  CHECK(unlimited.sessions("a") == 100);
 }
 
 }  // namespace

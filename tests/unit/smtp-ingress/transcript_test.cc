@@ -16,6 +16,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <catch2/catch.hpp>
@@ -61,14 +62,46 @@ absl::Status StatusFromName(const std::string& name) {
   return absl::Status(it->second, "injected by the transcript");
 }
 
+// The session's reverse DNS client: forwards to the fake, counts the PTR lookups (one
+// per connection at most) and can make them slow.
+class ReverseDns final : public clients::DnsClient {
+ public:
+  explicit ReverseDns(clients::DnsClient* dns) : dns_(dns) {}
+  int ptr_calls = 0;
+  std::chrono::milliseconds delay{0};
+
+  asio::awaitable<absl::StatusOr<v1::ResolveMxResponse>> ResolveMx(
+      const v1::ResolveMxRequest& request) override {
+    co_return co_await dns_->ResolveMx(request);
+  }
+  asio::awaitable<absl::StatusOr<v1::ResolveAddressResponse>> ResolveAddress(
+      const v1::ResolveAddressRequest& request) override {
+    co_return co_await dns_->ResolveAddress(request);
+  }
+  asio::awaitable<absl::StatusOr<v1::ResolvePtrResponse>> ResolvePtr(
+      const v1::ResolvePtrRequest& request) override {
+    ++ptr_calls;
+    if (delay.count() > 0) {
+      asio::steady_timer t(co_await asio::this_coro::executor, delay);
+      std::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return co_await dns_->ResolvePtr(request);
+  }
+
+ private:
+  clients::DnsClient* dns_;
+};
+
 struct Fixture {
   Config config;
   Role role = Role::kMx;
   int drain_after_ms = -1;  // simulate SIGTERM's drain this long after connecting
-  std::unique_ptr<AuthLimiter> auth_limiter;
+  std::unique_ptr<net::AuthLimiter> auth_limiter;
   fakes::FakeMailboxClient mailbox;
   fakes::FakeRelayClient relay;
   fakes::FakeDnsClient dns;
+  ReverseDns reverse_dns{&dns};
 
   Fixture() {
     config.hostname = "mx.example.test";
@@ -102,10 +135,10 @@ struct Fixture {
       role = w[1] == "submission" ? Role::kSubmission : Role::kMx;
     } else if (w[0] == "auth_limit") {
       // auth_limit N: refuse the client IP after N failures; accounts never slowed.
-      AuthLimiter::Options o;
+      net::AuthLimiter::Options o;
       o.max_ip_failures = static_cast<int>(num(1));
       o.free_account_failures = 1000;
-      auth_limiter = std::make_unique<AuthLimiter>(o);
+      auth_limiter = std::make_unique<net::AuthLimiter>(o);
     } else if (w[0] == "drain_after_ms") {
       drain_after_ms = static_cast<int>(num(1));
     } else if (w[0] == "plaintext_auth") {
@@ -134,6 +167,18 @@ struct Fixture {
     } else if (w[0] == "dns_error") {
       REQUIRE(w.size() == 2);
       dns.SetError(StatusFromName(w[1]));
+    } else if (w[0] == "ptr") {
+      // ptr IP NAME: a PTR record (the client connects from 127.0.0.1).
+      REQUIRE(w.size() == 3);
+      dns.AddPtr(w[1], w[2]);
+    } else if (w[0] == "address") {
+      // address NAME IP: an A/AAAA record, for the forward confirmation.
+      REQUIRE(w.size() == 3);
+      dns.AddAddress(w[1], w[2]);
+    } else if (w[0] == "reverse_dns_delay_ms") {
+      reverse_dns.delay = std::chrono::milliseconds(num(1));
+    } else if (w[0] == "reverse_dns_timeout_ms") {
+      config.reverse_dns_timeout = std::chrono::milliseconds(num(1));
     } else if (w[0] == "over_quota") {
       REQUIRE(w.size() == 2);
       mailbox.SetOverQuota(w[1], true);
@@ -234,8 +279,9 @@ std::string RunTranscript(const fs::path& in_path) {
               },
               asio::detached);
         }
-        Session session(fx.config, fx.role, stream, Backends{fx.mailbox, fx.relay, fx.dns},
-                        &metrics, &stopping, fx.auth_limiter.get());
+        Session session(fx.config, fx.role, stream,
+                        Backends{fx.mailbox, fx.relay, fx.dns, &fx.reverse_dns}, &metrics,
+                        &stopping, fx.auth_limiter.get());
         co_await session.Run();
       },
       asio::detached);
@@ -259,6 +305,8 @@ std::string RunTranscript(const fs::path& in_path) {
       asio::detached);
   io.run_for(std::chrono::seconds(20));
 
+  // Once per connection, never per message.
+  CHECK(fx.reverse_dns.ptr_calls <= 1);
   std::string dump = output;
   for (const auto& d : fx.mailbox.deliveries()) {
     dump += "=== mailbox-store Deliver " + DumpEnvelope(d.envelope) + d.body;

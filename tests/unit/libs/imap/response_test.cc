@@ -51,6 +51,25 @@ TEST_CASE("imap response: astrings are atoms when they can be") {
   CHECK(nil == "NIL");
 }
 
+TEST_CASE("imap response: mailbox names quote UTF-8 only for UTF-8 clients") {
+  auto name = [](std::string_view s, bool utf8) {
+    std::string out;
+    AppendMailboxName(&out, s, utf8);
+    return out;
+  };
+  CHECK(name("Entw\xc3\xbcrfe", true) == "\"Entw\xc3\xbcrfe\"");
+  CHECK(name("Entw\xc3\xbcrfe", false) == "{9}\r\nEntw\xc3\xbcrfe");
+  CHECK(name("Sent", true) == "Sent");
+  CHECK(name("NIL", true) == "\"NIL\"");
+  CHECK(name("a \"b\" \\ \xe2\x82\xac", true) == "\"a \\\"b\\\" \\\\ \xe2\x82\xac\"");
+  // Not UTF-8 (a lone continuation octet, an overlong "/", a surrogate): a literal.
+  CHECK(name("a\x80", true) == "{2}\r\na\x80");
+  CHECK(name("\xc0\xaf", true) == "{2}\r\n\xc0\xaf");
+  CHECK(name("\xed\xa0\x80", true) == "{3}\r\n\xed\xa0\x80");
+  CHECK(name("\xf0\x9f\x98", true) == "{3}\r\n\xf0\x9f\x98");
+  CHECK(name("\xf0\x9f\x98\x80", true) == "\"\xf0\x9f\x98\x80\"");
+}
+
 TEST_CASE("imap response: INTERNALDATE is RFC 3501 date-time in UTC") {
   CHECK(FormatInternalDate(0) == "\" 1-Jan-1970 00:00:00 +0000\"");
   CHECK(FormatInternalDate(1700000000) == "\"14-Nov-2023 22:13:20 +0000\"");

@@ -35,6 +35,37 @@ TEST_CASE("imap search: keys, OR, NOT, parentheses and sets") {
   CHECK_FALSE(program->esearch);
 }
 
+TEST_CASE("imap search: RECENT, NEW and OLD for IMAP4rev1") {
+  auto program = ParseSearch(Args("RECENT NEW OLD"));
+  REQUIRE(program.ok());
+  const SearchKey& root = program->root;
+  REQUIRE(root.children.size() == 3);
+  CHECK(root.children[0].kind == Kind::kFlag);
+  CHECK(root.children[0].text == "\\Recent");
+  CHECK(root.children[1].kind == Kind::kAnd);  // \Recent and not \Seen
+  CHECK(root.children[2].kind == Kind::kNoFlag);
+  CHECK(root.children[2].text == "\\Recent");
+}
+
+TEST_CASE("imap search: IMAP4rev2 answers with ESEARCH and has no RECENT keys") {
+  auto program = ParseSearch(Args("UNSEEN"), true);
+  REQUIRE(program.ok());
+  CHECK(program->esearch);
+  CHECK(program->return_all);
+  CHECK_FALSE(program->return_count);
+  program = ParseSearch(Args("RETURN (COUNT) UNSEEN"), true);
+  REQUIRE(program.ok());
+  CHECK(program->return_count);
+  CHECK_FALSE(program->return_all);
+  for (const char* key : {"RECENT", "NEW", "OLD", "NOT OLD", "OR SEEN RECENT"}) {
+    INFO(key);
+    auto bad = ParseSearch(Args(key), true);
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
+  }
+  CHECK(ParseSearch(Args("RECENT"), false).ok());
+}
+
 TEST_CASE("imap search: RETURN options and CHARSET") {
   auto program = ParseSearch(Args("RETURN (MIN COUNT) CHARSET UTF-8 SINCE 1-Feb-1994"));
   REQUIRE(program.ok());

@@ -1,10 +1,10 @@
-#include "services/smtp-ingress/auth_limiter.h"
+#include "services/libs/net/auth_limiter.h"
 
 #include <algorithm>
 
-#include "services/libs/mail/address.h"
+#include "absl/strings/ascii.h"
 
-namespace mail::smtp_ingress {
+namespace mail::net {
 namespace {
 
 // Bounds memory under a spray of addresses; entries past their window go first.
@@ -44,7 +44,7 @@ bool AuthLimiter::IpBlocked(const std::string& ip) {
 
 absl::Duration AuthLimiter::AccountDelay(const std::string& account) {
   absl::MutexLock lock(&mu_);
-  auto it = accounts_.find(mail::AsciiLower(account));
+  auto it = accounts_.find(absl::AsciiStrToLower(account));
   if (it == accounts_.end() || clock_() - it->second.first > options_.window) {
     return absl::ZeroDuration();
   }
@@ -64,12 +64,12 @@ void AuthLimiter::Failure(const std::string& ip, const std::string& account) {
     e.blocked_until = now + options_.lockout;
     e.failures = 0;  // counted afresh once the lockout ends
   }
-  if (!account.empty()) Count(accounts_, mail::AsciiLower(account), now);
+  if (!account.empty()) Count(accounts_, absl::AsciiStrToLower(account), now);
 }
 
 void AuthLimiter::Success(const std::string& account) {
   absl::MutexLock lock(&mu_);
-  accounts_.erase(mail::AsciiLower(account));
+  accounts_.erase(absl::AsciiStrToLower(account));
 }
 
-}  // namespace mail::smtp_ingress
+}  // namespace mail::net

@@ -1,10 +1,11 @@
-// Failed-login accounting for AUTH across the sessions of this process (ARCHITECTURE.md
-// §6): a client IP with too many recent failures is refused for a while (421 4.7.0),
-// while an account under attack is only slowed down, never locked, so its owner can
-// still log in from another address. Thread-safe; owned by main, shared by sessions.
-// Each replica counts on its own.
-#ifndef MAILSUITE_SERVICES_SMTP_INGRESS_AUTH_LIMITER_H_
-#define MAILSUITE_SERVICES_SMTP_INGRESS_AUTH_LIMITER_H_
+// Failed-login accounting across the sessions of one process (ARCHITECTURE.md §6), for
+// every front-end that checks passwords (smtp-ingress AUTH, imap-access LOGIN and
+// AUTHENTICATE): a client IP with too many recent failures is refused for a while (SMTP
+// 421 4.7.0, IMAP NO [UNAVAILABLE] and BYE), while an account under attack is only
+// slowed down, never locked, so its owner can still log in from another address.
+// Thread-safe; owned by main, shared by sessions. Each replica counts on its own.
+#ifndef MAILSUITE_SERVICES_LIBS_NET_AUTH_LIMITER_H_
+#define MAILSUITE_SERVICES_LIBS_NET_AUTH_LIMITER_H_
 
 #include <functional>
 #include <map>
@@ -14,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace mail::smtp_ingress {
+namespace mail::net {
 
 class AuthLimiter {
  public:
@@ -56,6 +57,6 @@ class AuthLimiter {
   std::map<std::string, Entry> accounts_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace mail::smtp_ingress
+}  // namespace mail::net
 
-#endif  // MAILSUITE_SERVICES_SMTP_INGRESS_AUTH_LIMITER_H_
+#endif  // MAILSUITE_SERVICES_LIBS_NET_AUTH_LIMITER_H_

@@ -1,8 +1,8 @@
-#include "services/smtp-ingress/auth_limiter.h"
+#include "services/libs/net/auth_limiter.h"
 
 #include <catch2/catch.hpp>
 
-namespace mail::smtp_ingress {
+namespace mail::net {
 namespace {
 
 struct FakeClock {
@@ -73,4 +73,4 @@ TEST_CASE("auth_limiter: a success does not reset the IP's count") {
 }
 
 }  // namespace
-}  // namespace mail::smtp_ingress
+}  // namespace mail::net
