@@ -47,6 +47,29 @@ absl::StatusOr<std::string> BlobsOf(pg::Connection& conn, const std::string& whe
   return std::string(r.Get(0, 0));
 }
 
+// Runs a listing `select` (whose table of accounts or aliases is `a`) in the order
+// `order_by`, limited to `domain` when it is not empty (NOT_FOUND if it is unknown).
+absl::StatusOr<pg::Result> ListInDomain(pg::Connection& conn, const std::string& select,
+                                        const std::string& domain, const std::string& order_by) {
+  if (domain.empty()) return conn.Exec(absl::StrCat(select, " ORDER BY ", order_by));
+  MAIL_ASSIGN_OR_RETURN(std::string normalized, NormalizeDomain(domain));
+  MAIL_ASSIGN_OR_RETURN(int64_t domain_id, FindDomainId(conn, normalized));
+  return conn.Exec(absl::StrCat(select, " WHERE a.domain_id = $1 ORDER BY ", order_by),
+                   {domain_id});
+}
+
+// Sets one column of an account's row (`set` is e.g. "quota_bytes = $2").
+absl::StatusOr<AccountRow> UpdateAccount(pg::Pool& pool, const std::string& address,
+                                         const char* set, const pg::Param& value) {
+  MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool.Acquire());
+  MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(*conn, address));
+  MAIL_RETURN_IF_ERROR(
+      conn->Exec(absl::StrCat("UPDATE mailstore.accounts SET ", set, " WHERE id = $1"),
+                 {account.id, value})
+          .status());
+  return account;
+}
+
 }  // namespace
 
 // ---- gRPC entry points --------------------------------------------------------------
@@ -185,18 +208,13 @@ absl::Status AccountServiceImpl::DoAddAccount(const v1::AddAccountRequest& req) 
 absl::Status AccountServiceImpl::DoListAccounts(const v1::ListAccountsRequest& req,
                                                 v1::ListAccountsResponse* resp) {
   MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_.Acquire());
-  std::string sql =
-      "SELECT a.local_part || '@' || d.name, a.quota_bytes, a.used_bytes, a.disabled "
-      "FROM mailstore.accounts a JOIN mailstore.domains d ON d.id = a.domain_id ";
-  std::vector<pg::Param> params;
-  if (!req.domain().empty()) {
-    MAIL_ASSIGN_OR_RETURN(std::string domain, NormalizeDomain(req.domain()));
-    MAIL_ASSIGN_OR_RETURN(int64_t domain_id, FindDomainId(*conn, domain));
-    sql += "WHERE a.domain_id = $1 ";
-    params.emplace_back(domain_id);
-  }
-  sql += "ORDER BY d.name, lower(a.local_part)";
-  MAIL_ASSIGN_OR_RETURN(pg::Result r, conn->Exec(sql, params));
+  MAIL_ASSIGN_OR_RETURN(
+      pg::Result r,
+      ListInDomain(*conn,
+                   "SELECT a.local_part || '@' || d.name, a.quota_bytes, a.used_bytes, "
+                   "a.disabled FROM mailstore.accounts a JOIN mailstore.domains d ON d.id = "
+                   "a.domain_id",
+                   req.domain(), "d.name, lower(a.local_part)"));
   for (int i = 0; i < r.rows(); ++i) {
     v1::Account* a = resp->add_accounts();
     a->set_address(std::string(r.Get(i, 0)));
@@ -224,22 +242,16 @@ absl::Status AccountServiceImpl::DoRemoveAccount(const v1::RemoveAccountRequest&
 
 absl::Status AccountServiceImpl::DoSetPassword(const v1::SetPasswordRequest& req) {
   MAIL_ASSIGN_OR_RETURN(std::string hash, HashPassword(req.password()));
-  MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_.Acquire());
-  MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(*conn, req.address()));
-  MAIL_RETURN_IF_ERROR(conn->Exec("UPDATE mailstore.accounts SET password_hash = $2 WHERE id = $1",
-                                  {account.id, hash})
-                           .status());
+  MAIL_ASSIGN_OR_RETURN(AccountRow account,
+                        UpdateAccount(pool_, req.address(), "password_hash = $2", hash));
   mail::base::LogInfo("password changed", {{"account", account.address}});
   return absl::OkStatus();
 }
 
 absl::Status AccountServiceImpl::DoSetQuota(const v1::SetQuotaRequest& req) {
   MAIL_RETURN_IF_ERROR(CheckQuota(req.quota_bytes()));
-  MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_.Acquire());
-  MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(*conn, req.address()));
-  MAIL_RETURN_IF_ERROR(conn->Exec("UPDATE mailstore.accounts SET quota_bytes = $2 WHERE id = $1",
-                                  {account.id, static_cast<int64_t>(req.quota_bytes())})
-                           .status());
+  MAIL_ASSIGN_OR_RETURN(AccountRow account, UpdateAccount(pool_, req.address(), "quota_bytes = $2",
+                                                          static_cast<int64_t>(req.quota_bytes())));
   mail::base::LogInfo("quota changed", {{"account", account.address},
                                         {"quota_bytes", std::to_string(req.quota_bytes())}});
   return absl::OkStatus();
@@ -288,18 +300,12 @@ absl::Status AccountServiceImpl::DoAddAlias(const v1::AddAliasRequest& req) {
 absl::Status AccountServiceImpl::DoListAliases(const v1::ListAliasesRequest& req,
                                                v1::ListAliasesResponse* resp) {
   MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_.Acquire());
-  std::string sql =
-      "SELECT a.local_part || '@' || d.name, a.target FROM mailstore.aliases a "
-      "JOIN mailstore.domains d ON d.id = a.domain_id ";
-  std::vector<pg::Param> params;
-  if (!req.domain().empty()) {
-    MAIL_ASSIGN_OR_RETURN(std::string domain, NormalizeDomain(req.domain()));
-    MAIL_ASSIGN_OR_RETURN(int64_t domain_id, FindDomainId(*conn, domain));
-    sql += "WHERE a.domain_id = $1 ";
-    params.emplace_back(domain_id);
-  }
-  sql += "ORDER BY d.name, lower(a.local_part), a.id";
-  MAIL_ASSIGN_OR_RETURN(pg::Result r, conn->Exec(sql, params));
+  MAIL_ASSIGN_OR_RETURN(pg::Result r,
+                        ListInDomain(*conn,
+                                     "SELECT a.local_part || '@' || d.name, a.target FROM "
+                                     "mailstore.aliases a JOIN mailstore.domains d ON d.id = "
+                                     "a.domain_id",
+                                     req.domain(), "d.name, lower(a.local_part), a.id"));
   for (int i = 0; i < r.rows(); ++i) {
     v1::Alias* a = resp->add_aliases();
     a->set_address(std::string(r.Get(i, 0)));

@@ -13,8 +13,8 @@
 #include "services/libs/base/log.h"
 #include "services/libs/base/signals.h"
 #include "services/libs/clients/mailbox_client.h"
+#include "services/libs/frontend/front_end.h"
 #include "services/libs/metrics/metrics.h"
-#include "services/libs/net/server_loop.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
 #include "services/pop3-access/config.h"
@@ -83,23 +83,14 @@ int main(int argc, char** argv) {
   limits.max_connections = absl::GetFlag(FLAGS_max_connections);
   limits.max_connections_per_ip = absl::GetFlag(FLAGS_max_connections_per_ip);
 
-  std::shared_ptr<mail::net::TlsContext> tls;
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
-  if (cert.empty() != key.empty()) return Fail("give both --tls_cert and --tls_key, or neither");
-  if (!cert.empty()) {
-    auto loaded = mail::net::TlsContext::Load(cert, key);
-    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-    tls = *loaded;
-  } else {
-    mail::base::LogWarning("no TLS certificate: STLS and POP3S are off");
-  }
-
   auto metrics_server = mail::metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address));
   if (!metrics_server.ok()) return Fail(std::string(metrics_server.status().message()));
   mail::pop3_access::Metrics metrics((*metrics_server)->registry());
-  prometheus::Gauge& cert_expiry =
-      mail::metrics::CertificateExpiryGauge((*metrics_server)->registry(), "pop3_access");
-  if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
+  auto front_end_tls = mail::frontend::FrontEndTls::Load(
+      absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key), (*metrics_server)->registry(),
+      "pop3_access", "no TLS certificate: STLS and POP3S are off");
+  if (!front_end_tls.ok()) return Fail(std::string(front_end_tls.status().message()));
+  const std::shared_ptr<mail::net::TlsContext>& tls = front_end_tls->context();
 
   auto health = mail::rpc::GrpcServer::Start(absl::GetFlag(FLAGS_grpc_address), {});
   if (!health.ok()) return Fail(std::string(health.status().message()));
@@ -122,18 +113,8 @@ int main(int argc, char** argv) {
     mail::base::LogInfo("listening", {{"address", address}, {"flag", flag}});
   }
 
-  mail::net::ServerLoopHooks hooks;
-  hooks.reload = [&tls, &cert_expiry] {
-    mail::net::ReloadAndLog(tls.get());
-    if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
-  };
-  hooks.stop_accepting = [&] {
-    (*health)->SetServing(false);
-    server.StopAccepting();
-  };
-  hooks.ask_sessions_to_stop = [&] { server.AskSessionsToStop(); };
-  hooks.active_sessions = [&] { return server.active_sessions(); };
-  mail::net::RunServerLoop(io, threads, hooks, absl::GetFlag(FLAGS_shutdown_grace));
-  (*health)->Shutdown(absl::Seconds(1));
-  mail::base::ExitAfterDrain();
+  mail::frontend::RunFrontEnd(io, threads, *front_end_tls, **health,
+                              {[&] { server.StopAccepting(); }, [&] { server.AskSessionsToStop(); },
+                               [&] { return server.active_sessions(); }},
+                              absl::GetFlag(FLAGS_shutdown_grace));
 }

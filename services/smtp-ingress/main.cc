@@ -16,9 +16,9 @@
 #include "services/libs/clients/dns_client.h"
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/clients/relay_client.h"
+#include "services/libs/frontend/front_end.h"
 #include "services/libs/metrics/metrics.h"
 #include "services/libs/net/auth_limiter.h"
-#include "services/libs/net/server_loop.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
 #include "services/smtp-ingress/config.h"
@@ -123,23 +123,14 @@ int Main(int argc, char** argv) {
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1) Die("--threads must be at least 1");
 
-  std::shared_ptr<net::TlsContext> tls;
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
-  if (cert.empty() != key.empty()) Die("--tls_cert and --tls_key go together");
-  if (!cert.empty()) {
-    auto loaded = net::TlsContext::Load(cert, key);
-    if (!loaded.ok()) Die(std::string(loaded.status().message()));
-    tls = *loaded;
-  } else {
-    base::LogWarning("no --tls_cert: STARTTLS and AUTH are off");
-  }
-
   auto metrics_server = metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address));
   if (!metrics_server.ok()) Die(std::string(metrics_server.status().message()));
   Metrics metrics((*metrics_server)->registry());
-  prometheus::Gauge& cert_expiry =
-      metrics::CertificateExpiryGauge((*metrics_server)->registry(), "smtp_ingress");
-  if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
+  auto front_end_tls = frontend::FrontEndTls::Load(
+      absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key), (*metrics_server)->registry(),
+      "smtp_ingress", "no --tls_cert: STARTTLS and AUTH are off");
+  if (!front_end_tls.ok()) Die(std::string(front_end_tls.status().message()));
+  const std::shared_ptr<net::TlsContext>& tls = front_end_tls->context();
 
   absl::Duration deadline = absl::GetFlag(FLAGS_rpc_timeout);
   auto mailbox = clients::NewGrpcMailboxClient(absl::GetFlag(FLAGS_mailbox_store), deadline);
@@ -171,20 +162,10 @@ int Main(int argc, char** argv) {
   if (!grpc.ok()) Die(std::string(grpc.status().message()));
   base::LogInfo("started", {{"hostname", config.hostname}});
 
-  net::ServerLoopHooks hooks;
-  hooks.reload = [&tls, &cert_expiry] {
-    net::ReloadAndLog(tls.get());
-    if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
-  };
-  hooks.stop_accepting = [&] {
-    (*grpc)->SetServing(false);
-    server.StopAccepting();
-  };
-  hooks.ask_sessions_to_stop = [&] { server.AskSessionsToStop(); };
-  hooks.active_sessions = [&] { return server.ActiveSessions(); };
-  net::RunServerLoop(io, threads, hooks, absl::GetFlag(FLAGS_shutdown_grace));
-  (*grpc)->Shutdown(absl::Seconds(1));
-  base::ExitAfterDrain();
+  frontend::RunFrontEnd(io, threads, *front_end_tls, **grpc,
+                        {[&] { server.StopAccepting(); }, [&] { server.AskSessionsToStop(); },
+                         [&] { return server.ActiveSessions(); }},
+                        absl::GetFlag(FLAGS_shutdown_grace));
 }
 
 }  // namespace
