@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/libs/base/log.h"
+#include "services/libs/net/auth_limiter.h"
 #include "services/libs/pop3/response.h"
 #include "services/libs/pop3/sasl.h"
 #include "services/libs/rpc/status_map.h"
@@ -168,7 +169,35 @@ void Session::CmdApop() {
         "use STLS or POP3S (port 995), then USER/PASS or AUTH PLAIN");
 }
 
+asio::awaitable<bool> Session::PassAuthLimits(const std::string& user) {
+  net::AuthLimiter* limiter = config_.auth_limiter;
+  if (limiter == nullptr) co_return true;
+  if (limiter->IpBlocked(stream_->peer_ip())) {
+    if (metrics_ != nullptr) metrics_->Login("refused");
+    base::LogInfo("login refused: too many failures from this address",
+                  {{"session", id_}, {"client_ip", stream_->peer_ip()}});
+    // [SYS/TEMP] (RFC 3206): the refusal passes; [AUTH] would tell the client its
+    // password is wrong, which this answer does not know.
+    Error("SYS/TEMP", "Too many failed logins from your address, try again later");
+    closing_ = true;
+    co_return false;
+  }
+  // An account with recent failures answers slowly whatever the password, so the
+  // delay tells a guesser nothing (net/auth_limiter.h).
+  const absl::Duration slow = limiter->AccountDelay(user);
+  if (slow > absl::ZeroDuration()) {
+    asio::steady_timer pause(co_await asio::this_coro::executor,
+                             std::chrono::milliseconds(absl::ToInt64Milliseconds(slow)));
+    std::error_code ec;
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return true;
+}
+
 asio::awaitable<void> Session::Login(const std::string& user, const std::string& password) {
+  bool allowed = co_await PassAuthLimits(user);
+  if (!allowed) co_return;
+  net::AuthLimiter* limiter = config_.auth_limiter;
   v1::AuthenticateRequest request;
   request.set_username(user);
   request.set_password(password);
@@ -184,6 +213,7 @@ asio::awaitable<void> Session::Login(const std::string& user, const std::string&
   }
   if (!auth->authenticated()) {
     if (metrics_ != nullptr) metrics_->Login("failure");
+    if (limiter != nullptr) limiter->Failure(stream_->peer_ip(), user);
     ++auth_failures_;
     base::LogInfo("login failed",
                   {{"session", id_}, {"client_ip", stream_->peer_ip()}, {"user", user}});
@@ -202,6 +232,7 @@ asio::awaitable<void> Session::Login(const std::string& user, const std::string&
     }
     co_return;
   }
+  if (limiter != nullptr) limiter->Success(user);
   // RFC 1939 §8: exclusive access to the maildrop, across every pop3-access replica
   // (mailbox-store holds a PostgreSQL advisory lock while this stream stays open).
   // Taken before the snapshot, so the snapshot cannot race another session's QUIT.

@@ -6,6 +6,10 @@
 #include <chrono>
 #include <string>
 
+namespace mail::net {
+class AuthLimiter;
+}
+
 namespace mail::pop3_access {
 
 struct Config {
@@ -20,6 +24,10 @@ struct Config {
   std::chrono::milliseconds auth_failure_delay = std::chrono::seconds(1);
   // Failed logins in one session before it is closed.
   int max_auth_failures = 3;
+  // Failed logins across sessions (ARCHITECTURE.md §6): an IP with too many is refused
+  // for a while, an account under attack answers slowly. Owned by main; null in tests
+  // that do not need it.
+  net::AuthLimiter* auth_limiter = nullptr;
   // Refused commands in a row before the session is closed.
   int max_errors = 20;
   // RFC 2449 IMPLEMENTATION capability.

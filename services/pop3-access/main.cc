@@ -15,6 +15,7 @@
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/frontend/front_end.h"
 #include "services/libs/metrics/metrics.h"
+#include "services/libs/net/auth_limiter.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
 #include "services/pop3-access/config.h"
@@ -38,6 +39,10 @@ ABSL_FLAG(absl::Duration, idle_timeout, absl::Minutes(10),
           "autologout timer (RFC 1939: at least 10 minutes)");
 ABSL_FLAG(absl::Duration, auth_failure_delay, absl::Seconds(1),
           "pause before a failed login is answered, times the session's failures (max 5x)");
+ABSL_FLAG(int, auth_max_failures_per_ip, 10,
+          "failed logins from one IP within 10 minutes before it is refused for --auth_lockout");
+ABSL_FLAG(absl::Duration, auth_lockout, absl::Minutes(10),
+          "how long an IP with too many failed logins is refused");
 ABSL_FLAG(int, max_connections, 10000, "concurrent connections per listener");
 ABSL_FLAG(int, max_connections_per_ip, 50, "concurrent connections per client IP");
 ABSL_FLAG(int, threads, 2, "I/O threads");
@@ -77,6 +82,12 @@ int main(int argc, char** argv) {
   if (config.idle_timeout < std::chrono::minutes(10)) {
     mail::base::LogWarning("--idle_timeout is below the 10 minutes RFC 1939 requires");
   }
+  mail::net::AuthLimiter::Options auth_options;
+  auth_options.max_ip_failures = absl::GetFlag(FLAGS_auth_max_failures_per_ip);
+  auth_options.lockout = absl::GetFlag(FLAGS_auth_lockout);
+  if (auth_options.max_ip_failures < 1) return Fail("--auth_max_failures_per_ip must be >= 1");
+  mail::net::AuthLimiter auth_limiter(auth_options);
+  config.auth_limiter = &auth_limiter;
   const int threads = absl::GetFlag(FLAGS_threads);
   if (threads < 1) return Fail("--threads must be at least 1");
   mail::net::ListenerLimits limits;

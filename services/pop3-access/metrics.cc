@@ -25,7 +25,9 @@ Metrics::Metrics(prometheus::Registry& registry)
                                    "POP3 sessions open now.")
                   .Add({})) {
   for (const char* port : {"pop3", "pop3s"}) sessions_.Add({{"port", port}});
-  for (const char* result : {"success", "failure", "error"}) logins_.Add({{"result", result}});
+  for (const char* result : {"success", "failure", "error", "refused"}) {
+    logins_.Add({{"result", result}});
+  }
 }
 
 void Metrics::SessionStarted(std::string_view port) {

@@ -61,6 +61,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void CmdApop();
   // Checks the password and opens the maildrop; replies either way.
   asio::awaitable<void> Login(const std::string& user, const std::string& password);
+  // The process-wide failed-login limits (Config::auth_limiter): false after queueing
+  // the refusal of a blocked IP; otherwise waits out an attacked account's delay.
+  asio::awaitable<bool> PassAuthLimits(const std::string& user);
   bool plaintext_auth_allowed() const;
 
   // TRANSACTION (cmd_transaction.cc).

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "services/libs/net/auth_limiter.h"
 #include "services/pop3-access/server.h"
 #include "tests/fakes/fake_mailbox_client.h"
 #include "tests/unit/common/transcript.h"
@@ -84,7 +85,9 @@ class Pop3Harness {
     std::istringstream in(text);
     std::string name, a, b;
     in >> name >> a >> b;
-    if (name == "plaintext" || name == "idle_ms") return "";  // read before the start
+    if (name == "plaintext" || name == "idle_ms" || name == "ip_failures") {
+      return "";  // read before the start
+    }
     if (name == "error") {
       store_.SetError(a, ParseCode(b));
       return "";
@@ -156,9 +159,17 @@ TEST_CASE("pop3-access session: golden transcripts in tests/data/pop3") {
     DYNAMIC_SECTION(file) {
       auto steps = testing::LoadTranscript(file);
       Config config = TestConfig();
+      std::unique_ptr<net::AuthLimiter> limiter;
       for (const auto& step : steps) {
         if (step.kind != testing::TranscriptStep::Kind::kDirective) continue;
         if (step.text == "plaintext on") config.allow_plaintext_auth = true;
+        if (step.text.rfind("ip_failures ", 0) == 0) {
+          net::AuthLimiter::Options options;
+          options.max_ip_failures = std::stoi(step.text.substr(12));
+          options.max_account_delay = absl::Milliseconds(300);
+          limiter = std::make_unique<net::AuthLimiter>(options);
+          config.auth_limiter = limiter.get();
+        }
         if (step.text.rfind("idle_ms ", 0) == 0) {
           config.idle_timeout = std::chrono::milliseconds(std::stoi(step.text.substr(8)));
         }
