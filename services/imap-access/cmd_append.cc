@@ -1,7 +1,7 @@
 // APPEND (RFC 3501 §6.3.11, LITERAL+ RFC 7888, APPENDUID of UIDPLUS RFC 4315 §3,
-// APPENDLIMIT RFC 7889): store a message the client sends as a literal in any of its
-// mailboxes, with flags and an internal date. The literal size limit is the parser's
-// (--max_literal_size, advertised as APPENDLIMIT).
+// APPENDLIMIT RFC 7889, literal8 of BINARY RFC 3516 §4.4): store a message the client
+// sends as a literal in any of its mailboxes, with flags and an internal date. The
+// literal size limit is the parser's (--max_literal_size, advertised as APPENDLIMIT).
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/imap-access/session.h"
@@ -65,6 +65,14 @@ asio::awaitable<void> Session::CmdAppend(const imap::Command& cmd) {
   }
   if (cmd.args.back().value.empty()) {
     Tagged(cmd, "NO", "CANNOT", "Empty message");
+    co_return;
+  }
+  if (cmd.args.back().binary && cmd.args.back().value.find('\0') != std::string::npos) {
+    // BINARY (RFC 3516 §4.4, base in RFC 9051): a literal8 is stored as sent, but a
+    // message with NUL octets could not be served by BODY[] / RFC822 (a literal is
+    // CHAR8, RFC 9051 §4.3), so such content is refused as the RFC allows; the client
+    // then sends it base64-encoded. 8-bit content without NUL is stored as is.
+    Tagged(cmd, "NO", "UNKNOWN-CTE", "Binary content with NUL octets cannot be stored");
     co_return;
   }
   absl::StatusOr<v1::AppendMessageResponse> appended =

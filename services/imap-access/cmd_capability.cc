@@ -18,7 +18,7 @@ std::string Session::Capabilities() const {
   if (state_ != kNotAuthenticated) {
     absl::StrAppend(&caps,
                     " ID ENABLE IDLE NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE "
-                    "ESEARCH UTF8=ACCEPT APPENDLIMIT=",
+                    "ESEARCH SEARCHRES BINARY UTF8=ACCEPT APPENDLIMIT=",
                     config_.limits.max_literal);
   }
   if (state_ == kNotAuthenticated) {

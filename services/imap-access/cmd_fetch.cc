@@ -140,7 +140,8 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     Tagged(cmd, "BAD", "", "Usage: FETCH sequence-set items");
     co_return;
   }
-  absl::StatusOr<imap::SequenceSet> set = imap::SequenceSet::Parse(cmd.args[0].value);
+  // Syntax first (BAD before the items are looked at); ResolveSet below maps it.
+  absl::StatusOr<imap::SequenceSet> set = imap::SequenceSet::Parse(cmd.args[0].value, true);
   if (!set.ok()) {
     Tagged(cmd, "BAD", "", std::string(set.status().message()));
     co_return;
@@ -151,14 +152,14 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     co_return;
   }
   SelectedMailbox& box = *selected_;
-  if (!cmd.uid) {
-    // RFC 3501 §9 (note on sequence numbers): a number above the mailbox size, or "*"
-    // in an empty mailbox, is a client error.
-    if (set->max_explicit() > box.count() || (set->has_star() && box.count() == 0)) {
-      Tagged(cmd, "BAD", "", "Invalid message sequence number");
-      co_return;
-    }
-  } else {
+  // RFC 3501 §9 (note on sequence numbers): a number above the mailbox size, or "*"
+  // in an empty mailbox, is a client error (ResolveSet says BAD). "$" is the saved
+  // SEARCH result (RFC 5182).
+  std::vector<uint32_t> indexes;
+  if (!ResolveSet(cmd, cmd.args[0], &indexes)) co_return;
+  std::vector<bool> wanted(box.count(), false);
+  for (uint32_t i : indexes) wanted[i] = true;
+  if (cmd.uid) {
     // RFC 3501 §6.4.8: UID FETCH always returns UIDs.
     bool has_uid = false;
     for (const FetchAttribute& item : *items) has_uid |= item.kind == FetchAttribute::Kind::kUid;
@@ -179,11 +180,10 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
   // response then carries the new FLAGS. Stored before the data is sent, in one call.
   std::set<uint32_t> now_seen;
   if (sets_seen && !box.read_only) {
-    const uint32_t top = cmd.uid ? box.max_uid() : box.count();
     v1::StoreFlagsRequest request;
     for (uint32_t i = 0; i < box.count(); ++i) {
       const v1::MessageInfo& m = box.messages[i];
-      if (set->Contains(cmd.uid ? m.uid() : i + 1, top) && !HasFlag(m, "\\Seen")) {
+      if (wanted[i] && !HasFlag(m, "\\Seen")) {
         request.add_uids(m.uid());
       }
     }
@@ -208,7 +208,6 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       }
     }
   }
-  const uint32_t star = cmd.uid ? box.max_uid() : box.count();
   // The stored structure of exactly the messages asked for, in one ListMessages call.
   std::map<uint32_t, v1::MessageInfo> stored_structure;
   if (needs_structure) {
@@ -218,7 +217,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     request.set_with_structure(true);
     for (uint32_t i = 0; i < box.count(); ++i) {
       const uint32_t uid = box.messages[i].uid();
-      if (set->Contains(cmd.uid ? uid : i + 1, star)) request.add_uids(uid);
+      if (wanted[i]) request.add_uids(uid);
     }
     if (request.uids_size() > 0) {
       absl::StatusOr<v1::ListMessagesResponse> listed = co_await mailbox_.ListMessages(request);
@@ -235,7 +234,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
   bool expunged = false, unknown_cte = false;
   for (uint32_t i = 0; i < box.count(); ++i) {
     const v1::MessageInfo& message = box.messages[i];
-    if (!set->Contains(cmd.uid ? message.uid() : i + 1, star)) continue;
+    if (!wanted[i]) continue;
     Structure structure;
     bool compute_here = false;
     if (needs_structure) {

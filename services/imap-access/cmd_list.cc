@@ -118,33 +118,92 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
   }
   std::set<std::string> names;
   for (const auto& b : boxes->mailboxes()) names.insert(b.name());
-  for (const auto& b : boxes->mailboxes()) {
-    bool matches = false;
-    for (const std::string& p : patterns)
-      matches = matches || imap::ListPatternMatches(p, b.name());
-    if (!matches) continue;
-    // RECURSIVEMATCH (RFC 5258 §3.1): a matching parent is listed, with CHILDINFO, when
-    // a descendant meets the selection options, whether or not the descendant matches.
-    bool child_selected = false;
-    if (list.select_recursive) {
-      const std::string prefix = b.name() + imap::kHierarchyDelimiter;
-      for (const auto& d : boxes->mailboxes()) {
-        if (absl::StartsWith(d.name(), prefix) && Selected(list, d)) child_selected = true;
+  auto pattern_matches = [&](const std::string& name) {
+    for (const std::string& p : patterns) {
+      if (imap::ListPatternMatches(p, name)) return true;
+    }
+    return false;
+  };
+  // A descendant of `parent` meets the selection options (`selected`) or, with
+  // `unmatched`, also matches no pattern (so only its parent can show it, as "%" does).
+  auto has_descendant = [&](const std::string& parent, bool selected, bool unmatched) {
+    const std::string prefix = parent + imap::kHierarchyDelimiter;
+    for (const auto& d : boxes->mailboxes()) {
+      if (!absl::StartsWith(d.name(), prefix)) continue;
+      if (selected && !Selected(list, d)) continue;
+      if (unmatched && pattern_matches(d.name())) continue;
+      return true;
+    }
+    return false;
+  };
+  auto childinfo = [&]() {
+    std::vector<std::string> info;
+    if (list.select_subscribed) info.push_back("\"SUBSCRIBED\"");
+    if (list.select_special_use) info.push_back("\"SPECIAL-USE\"");
+    return absl::StrCat(" (\"CHILDINFO\" (", absl::StrJoin(info, " "), "))");
+  };
+  auto list_line = [&](const std::vector<std::string>& attrs, const std::string& name) {
+    std::string line = absl::StrCat(cmd.name, " (", absl::StrJoin(attrs, " "), ") \"",
+                                    std::string(1, imap::kHierarchyDelimiter), "\" ");
+    imap::AppendMailboxName(&line, WireName(name), utf8_);
+    return line;
+  };
+  // Hierarchy levels without a mailbox of their own (DELETE leaves the children, RENAME
+  // may leave a parent behind): listed, before their first child, only where the RFCs
+  // say so. LIST "" % shows "a" for an existing "a/b" (RFC 3501 §6.3.8: \Noselect;
+  // RFC 5258 §3 / RFC 9051 §7.3.1: \NonExistent, which implies \Noselect, for
+  // LIST-EXTENDED and IMAP4rev2 clients); with RECURSIVEMATCH when a descendant meets
+  // the selection options (with CHILDINFO); LSUB "" % shows "a" as \Noselect when only
+  // "a/b" is subscribed (RFC 3501 §6.3.9). No selection option other than
+  // RECURSIVEMATCH can select a mailbox that does not exist: subscriptions live on
+  // existing mailboxes here.
+  const bool nonexistent_attr = list.extended || rev2_;
+  std::set<std::string> missing_seen;
+  auto list_missing_parents = [&](const std::string& name) {
+    for (size_t slash = name.find(imap::kHierarchyDelimiter); slash != std::string::npos;
+         slash = name.find(imap::kHierarchyDelimiter, slash + 1)) {
+      const std::string parent = name.substr(0, slash);
+      if (parent.empty() || names.count(parent) > 0 || !missing_seen.insert(parent).second) {
+        continue;
+      }
+      if (!pattern_matches(parent)) continue;
+      if (lsub) {
+        if (has_descendant(parent, true, true)) {
+          Send(imap::Untagged(list_line({"\\HasChildren", "\\Noselect"}, parent)));
+        }
+      } else if (list.select_recursive) {
+        if (has_descendant(parent, true, false)) {
+          Send(imap::Untagged(list_line({"\\HasChildren", "\\NonExistent"}, parent) + childinfo()));
+        }
+      } else if (!list.select_subscribed && !list.select_special_use) {
+        if (has_descendant(parent, false, true)) {
+          Send(imap::Untagged(list_line(
+              {"\\HasChildren", nonexistent_attr ? "\\NonExistent" : "\\Noselect"}, parent)));
+        }
       }
     }
-    if (!Selected(list, b) && !child_selected) continue;
+  };
+  for (const auto& b : boxes->mailboxes()) {
+    list_missing_parents(b.name());
+    if (!pattern_matches(b.name())) continue;
+    // RECURSIVEMATCH (RFC 5258 §3.1): a matching parent is listed, with CHILDINFO, when
+    // a descendant meets the selection options, whether or not the descendant matches.
+    const bool child_selected = list.select_recursive && has_descendant(b.name(), true, false);
+    if (!Selected(list, b) && !child_selected) {
+      // RFC 3501 §6.3.9: LSUB "" % with "a/b" subscribed and "a" not lists "a" as
+      // \Noselect.
+      if (lsub && has_descendant(b.name(), true, true)) {
+        std::vector<std::string> attrs = MailboxAttributes(b, names);
+        attrs.push_back("\\Noselect");
+        Send(imap::Untagged(list_line(attrs, b.name())));
+      }
+      continue;
+    }
     std::vector<std::string> attrs = MailboxAttributes(b, names);
     // LSUB has no \Subscribed: everything it lists is (RFC 5258 §3.2 is LIST only).
     if (!lsub && list.return_subscribed && b.subscribed()) attrs.push_back("\\Subscribed");
-    std::string line = absl::StrCat(cmd.name, " (", absl::StrJoin(attrs, " "), ") \"",
-                                    std::string(1, imap::kHierarchyDelimiter), "\" ");
-    imap::AppendMailboxName(&line, WireName(b.name()), utf8_);
-    if (child_selected) {
-      std::vector<std::string> info;
-      if (list.select_subscribed) info.push_back("\"SUBSCRIBED\"");
-      if (list.select_special_use) info.push_back("\"SPECIAL-USE\"");
-      absl::StrAppend(&line, " (\"CHILDINFO\" (", absl::StrJoin(info, " "), "))");
-    }
+    std::string line = list_line(attrs, b.name());
+    if (child_selected) line += childinfo();
     Send(imap::Untagged(line));
     // LIST-STATUS (RFC 5819 §2): STATUS right after the mailbox's LIST response.
     if (list.return_status) Send(imap::Untagged(StatusLine(b, list.status_items)));

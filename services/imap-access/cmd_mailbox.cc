@@ -3,6 +3,7 @@
 // hierarchy delimiter; a trailing "/" on CREATE only says the client means a parent.
 #include "absl/strings/str_cat.h"
 #include "services/imap-access/session.h"
+#include "services/libs/imap/list_pattern.h"
 #include "services/libs/imap/response.h"
 
 namespace mail::imap_access {
@@ -82,6 +83,23 @@ asio::awaitable<void> Session::CmdMailbox(const imap::Command& cmd) {
   if (!status.ok()) {
     MailboxError(cmd, cmd.name, status);
     co_return;
+  }
+  if (rev2_ && (cmd.name == "CREATE" || rename)) {
+    // RFC 9051 §6.3.4, §6.3.6, §7.3.1: a name created or renamed in a form the server
+    // normalises ("inbox/Sub" is "INBOX/Sub" here; a trailing delimiter is not a
+    // different name) is announced with an untagged LIST carrying OLDNAME, the name as
+    // the client wrote it. IMAP4rev2 names are UTF-8, so the argument is that name.
+    const imap::Arg& given = cmd.args[rename ? 1 : 0];
+    std::string supplied = given.value;
+    while (cmd.name == "CREATE" && !supplied.empty() && supplied.back() == '/') supplied.pop_back();
+    const std::string created = rename ? imap::CanonicalMailboxName(given.value) : *name;
+    if (supplied != created) {
+      std::string line = co_await SelectedListLine(created);
+      line += " (\"OLDNAME\" (";
+      imap::AppendMailboxName(&line, supplied, true);
+      line += "))";
+      Send(imap::Untagged(line));
+    }
   }
   Tagged(cmd, "OK", "", absl::StrCat(cmd.name, " completed"));
 }

@@ -1,9 +1,11 @@
-// SEARCH and UID SEARCH (RFC 3501 §6.4.4, ESEARCH RETURN (MIN MAX COUNT ALL) of
-// RFC 4731). Flags, UIDs, sizes and internal dates are matched against the session's
-// snapshot; header and body keys fetch each candidate message once and match
+// SEARCH and UID SEARCH (RFC 3501 §6.4.4, ESEARCH RETURN (MIN MAX COUNT ALL) of RFC 4731,
+// SAVE and "$" of RFC 5182). Flags, UIDs, sizes and internal dates are matched against the
+// session's snapshot; header and body keys fetch each candidate message once and match
 // case-insensitive substrings on the raw (undecoded) text — a simple scan whose cost
 // grows with the mailbox (see README: moving text search into mailbox-store is next).
 // No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -69,6 +71,7 @@ struct Candidate {
   uint32_t seq;
   const std::string* body;  // null when no key needs it
   bool recent;              // \Recent in this session (RECENT, NEW, OLD)
+  bool saved;               // in the saved result ("$", RFC 5182)
 };
 
 bool HasFlagHere(const Candidate& c, const std::string& flag) {
@@ -92,8 +95,10 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
     case Kind::kNot:
       return !Matches(key.children[0], c, max_seq, max_uid);
     case Kind::kSequence:
+      if (key.set.saved()) return c.saved;
       return key.set.Contains(c.seq, max_seq);
     case Kind::kUid:
+      if (key.set.saved()) return c.saved;
       return key.set.Contains(c.info->uid(), max_uid);
     case Kind::kFlag:
       return HasFlagHere(c, key.text);
@@ -148,6 +153,10 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
 
 asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
   absl::StatusOr<imap::SearchProgram> program = imap::ParseSearch(cmd.args, rev2_);
+  // The saved result as it was before this command ("SEARCH RETURN (SAVE) $ SEEN").
+  const std::vector<uint32_t> saved = selected_->saved_uids;
+  // RFC 5182 §2.1: a SEARCH with SAVE that fails leaves "$" empty, not as it was.
+  if (imap::AsksToSave(cmd.args)) selected_->saved_uids.clear();
   if (!program.ok()) {
     std::string why(program.status().message());
     if (why == "BADCHARSET") {
@@ -159,7 +168,7 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
   }
   const SelectedMailbox& box = *selected_;
   const bool needs_body = program->root.NeedsBody();
-  std::vector<uint32_t> hits;
+  std::vector<uint32_t> hits, hit_uids;
   for (uint32_t i = 0; i < box.count(); ++i) {
     const v1::MessageInfo& message = box.messages[i];
     std::string body;
@@ -176,12 +185,21 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
       }
       body = *std::move(fetched);
     }
-    Candidate c{&message, i + 1, needs_body ? &body : nullptr, RecentHere(box, message.uid())};
+    Candidate c{&message, i + 1, needs_body ? &body : nullptr, RecentHere(box, message.uid()),
+                std::binary_search(saved.begin(), saved.end(), message.uid())};
     if (Matches(program->root, c, box.count(), box.max_uid())) {
       hits.push_back(cmd.uid ? message.uid() : i + 1);
+      hit_uids.push_back(message.uid());
     }
   }
-  if (!program->esearch) {
+  if (program->return_save) {
+    // Kept as UIDs (ascending like the hits), whichever form of SEARCH saved them:
+    // "$" then names the same messages in UID and sequence-number commands.
+    selected_->saved_uids = program->ResultToSave(hit_uids);
+  }
+  if (program->SaveOnly()) {
+    // RFC 5182 §2.1: RETURN (SAVE) alone sends no ESEARCH.
+  } else if (!program->esearch) {
     std::string line = "SEARCH";
     for (uint32_t n : hits) absl::StrAppend(&line, " ", n);
     Send(imap::Untagged(line));

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
@@ -18,9 +17,9 @@
 #include "services/libs/base/log.h"
 #include "services/libs/base/signals.h"
 #include "services/libs/clients/mailbox_client.h"
+#include "services/libs/frontend/front_end.h"
 #include "services/libs/metrics/metrics.h"
 #include "services/libs/net/auth_limiter.h"
-#include "services/libs/net/server_loop.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
 
@@ -111,23 +110,14 @@ int main(int argc, char** argv) {
   mail::net::AuthLimiter auth_limiter(auth_options);
   config.auth_limiter = &auth_limiter;
 
-  std::shared_ptr<mail::net::TlsContext> tls;
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
-  if (cert.empty() != key.empty()) return Fail("give both --tls_cert and --tls_key, or neither");
-  if (!cert.empty()) {
-    auto loaded = mail::net::TlsContext::Load(cert, key);
-    if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-    tls = *loaded;
-  } else {
-    mail::base::LogWarning("no TLS certificate: STARTTLS and IMAPS are off");
-  }
-
   auto metrics_server = mail::metrics::MetricsServer::Start(absl::GetFlag(FLAGS_metrics_address));
   if (!metrics_server.ok()) return Fail(std::string(metrics_server.status().message()));
   mail::imap_access::Metrics metrics((*metrics_server)->registry());
-  prometheus::Gauge& cert_expiry =
-      mail::metrics::CertificateExpiryGauge((*metrics_server)->registry(), "imap_access");
-  if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
+  auto front_end_tls = mail::frontend::FrontEndTls::Load(
+      absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key), (*metrics_server)->registry(),
+      "imap_access", "no TLS certificate: STARTTLS and IMAPS are off");
+  if (!front_end_tls.ok()) return Fail(std::string(front_end_tls.status().message()));
+  const std::shared_ptr<mail::net::TlsContext>& tls = front_end_tls->context();
 
   auto health = mail::rpc::GrpcServer::Start(absl::GetFlag(FLAGS_grpc_address), {});
   if (!health.ok()) return Fail(std::string(health.status().message()));
@@ -138,31 +128,13 @@ int main(int argc, char** argv) {
   asio::io_context io(threads);
   mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
   // Sessions hold &config, &account_sessions and &auth_limiter: all outlive the loop.
-  for (auto [flag, address, implicit] :
-       {std::tuple{"--imap_address", absl::GetFlag(FLAGS_imap_address), false},
-        std::tuple{"--imaps_address", absl::GetFlag(FLAGS_imaps_address), true}}) {
-    if (address.empty()) continue;
-    if (implicit && tls == nullptr) {
-      mail::base::LogWarning("IMAPS disabled: no TLS certificate", {{"address", address}});
-      continue;
-    }
-    auto port = server.Listen(address, implicit);
-    if (!port.ok()) return Fail(std::string(port.status().message()));
-    mail::base::LogInfo("listening", {{"address", address}, {"flag", flag}});
-  }
-
-  mail::net::ServerLoopHooks hooks;
-  hooks.reload = [&tls, &cert_expiry] {
-    mail::net::ReloadAndLog(tls.get());
-    if (tls != nullptr) cert_expiry.Set(static_cast<double>(tls->NotAfterUnix()));
-  };
-  hooks.stop_accepting = [&] {
-    (*health)->SetServing(false);
-    server.StopAccepting();
-  };
-  hooks.ask_sessions_to_stop = [&] { server.AskSessionsToStop(); };
-  hooks.active_sessions = [&] { return server.active_sessions(); };
-  mail::net::RunServerLoop(io, threads, hooks, absl::GetFlag(FLAGS_shutdown_grace));
-  (*health)->Shutdown(absl::Seconds(1));
-  mail::base::ExitAfterDrain();
+  absl::Status listening =
+      mail::frontend::ListenAll(server, *front_end_tls,
+                                {{"--imap_address", absl::GetFlag(FLAGS_imap_address), false},
+                                 {"--imaps_address", absl::GetFlag(FLAGS_imaps_address), true}});
+  if (!listening.ok()) return Fail(std::string(listening.message()));
+  mail::frontend::RunFrontEnd(io, threads, *front_end_tls, **health,
+                              {[&] { server.StopAccepting(); }, [&] { server.AskSessionsToStop(); },
+                               [&] { return server.active_sessions(); }},
+                              absl::GetFlag(FLAGS_shutdown_grace));
 }

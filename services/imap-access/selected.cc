@@ -58,6 +58,13 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
       box->messages.erase(box->messages.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
+  // RFC 5182 §2.1: expunged messages drop out of the saved search result.
+  if (!box->saved_uids.empty()) {
+    std::vector<uint32_t>& saved = box->saved_uids;
+    saved.erase(std::remove_if(saved.begin(), saved.end(),
+                               [&](uint32_t uid) { return by_uid.count(uid) == 0; }),
+                saved.end());
+  }
   // Flag changes made by other sessions.
   for (size_t i = 0; i < box->messages.size(); ++i) {
     const v1::MessageInfo& now = *by_uid[box->messages[i].uid()];

@@ -25,6 +25,11 @@ struct SelectedMailbox {
   // mail in ApplySnapshot), from ListMessagesResponse.first_recent_uid, so a message
   // never changes state within the session. Empty for IMAP4rev2 sessions.
   std::vector<std::pair<uint32_t, uint32_t>> recent;
+  // SEARCHRES (RFC 5182, RFC 9051 §6.4.4.1): the result of the last SEARCH RETURN
+  // (SAVE), as ascending UIDs, which "$" names in FETCH, STORE, COPY, MOVE, SEARCH and
+  // UID EXPUNGE. Empty until a SAVE; a new SELECT/EXAMINE, CLOSE or UNSELECT drops it
+  // with the rest of this struct; expunged messages leave it (ApplySnapshot).
+  std::vector<uint32_t> saved_uids;
 
   uint32_t count() const { return static_cast<uint32_t>(messages.size()); }
   uint32_t max_uid() const { return messages.empty() ? 0 : messages.back().uid(); }

@@ -1,6 +1,7 @@
 // The IMAP session loop, dispatch and shared helpers; see session.h.
 #include "services/imap-access/session.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/this_coro.hpp>
@@ -293,12 +294,22 @@ bool Session::ResolveSet(const imap::Command& cmd, const imap::Arg& arg,
     Tagged(cmd, "BAD", "", "Invalid sequence set");
     return false;
   }
-  absl::StatusOr<imap::SequenceSet> set = imap::SequenceSet::Parse(arg.value);
+  absl::StatusOr<imap::SequenceSet> set = imap::SequenceSet::Parse(arg.value, true);
   if (!set.ok()) {
     Tagged(cmd, "BAD", "", std::string(set.status().message()));
     return false;
   }
   const SelectedMailbox& box = *selected_;
+  if (set->saved()) {
+    // "$" (RFC 5182 §2.2): the messages of the saved result still here, for UID and
+    // sequence-number commands alike; empty before any SAVE.
+    for (uint32_t i = 0; i < box.count(); ++i) {
+      if (std::binary_search(box.saved_uids.begin(), box.saved_uids.end(), box.messages[i].uid())) {
+        indexes->push_back(i);
+      }
+    }
+    return true;
+  }
   if (!cmd.uid && (set->max_explicit() > box.count() || (set->has_star() && box.count() == 0))) {
     Tagged(cmd, "BAD", "", "Invalid message sequence number");
     return false;

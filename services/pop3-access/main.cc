@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
@@ -111,18 +110,11 @@ int main(int argc, char** argv) {
 
   asio::io_context io(threads);
   mail::pop3_access::Server server(io, config, *mailbox, tls, &metrics, limits);
-  for (auto [flag, address, implicit] :
-       {std::tuple{"--pop3_address", absl::GetFlag(FLAGS_pop3_address), false},
-        std::tuple{"--pop3s_address", absl::GetFlag(FLAGS_pop3s_address), true}}) {
-    if (address.empty()) continue;
-    if (implicit && tls == nullptr) {
-      mail::base::LogWarning("POP3S disabled: no TLS certificate", {{"address", address}});
-      continue;
-    }
-    auto port = server.Listen(address, implicit);
-    if (!port.ok()) return Fail(std::string(port.status().message()));
-    mail::base::LogInfo("listening", {{"address", address}, {"flag", flag}});
-  }
+  absl::Status listening =
+      mail::frontend::ListenAll(server, *front_end_tls,
+                                {{"--pop3_address", absl::GetFlag(FLAGS_pop3_address), false},
+                                 {"--pop3s_address", absl::GetFlag(FLAGS_pop3s_address), true}});
+  if (!listening.ok()) return Fail(std::string(listening.message()));
 
   mail::frontend::RunFrontEnd(io, threads, *front_end_tls, **health,
                               {[&] { server.StopAccepting(); }, [&] { server.AskSessionsToStop(); },

@@ -9,6 +9,11 @@ imaplib sessions over the real mailbox-store, PostgreSQL and smtp-ingress:
 - ENABLE IMAP4rev2 (RFC 9051): * ENABLED IMAP4rev2, then no RECENT and no \\Recent,
   SEARCH answered with ESEARCH, SELECT with a LIST response, UTF-8 mailbox names.
 - LIST-EXTENDED (RFC 5258) and LIST-STATUS (RFC 5819).
+- SEARCHRES (RFC 5182, in the base of RFC 9051): SEARCH RETURN (SAVE) and "$" in FETCH,
+  STORE, COPY, SEARCH, UID forms; the saved result follows expunges and SELECT drops it.
+- LIST \\Noselect / \\NonExistent for a DELETEd parent whose children stay, LSUB \\Noselect
+  parents, and OLDNAME for a name IMAP4rev2 CREATE/RENAME normalised (RFC 9051 §7.3.1).
+- BINARY (RFC 3516): APPEND of a literal8, refused with UNKNOWN-CTE when it holds NUL.
 Run: /usr/bin/python3 tests/e2e/test_imap_rev2.py -v
 """
 
@@ -29,7 +34,7 @@ import harness  # noqa: E402
 
 SERVICES = ("mailbox-store", "smtp-ingress", "imap-access")
 PASSWORD = "imap secret"
-USERS = ("rita", "rob", "vera", "lars")
+USERS = ("rita", "rob", "vera", "lars", "sara", "nina", "bea")
 
 
 
@@ -218,6 +223,123 @@ class ImapRev2Test(unittest.TestCase):
         _, tagged = self.command(imap, "LIST", "(RECURSIVEMATCH)", '""', "*")
         self.assertIn(b" BAD ", tagged)
 
+    def test_searchres(self):
+        for _ in range(4):
+            self.deliver("sara")
+        imap = self.imap("sara")
+        lines, _ = self.command(imap, "CAPABILITY")
+        self.assertIn(b" SEARCHRES ", lines[0])
+        self.ok(imap.select("INBOX"))
+        uids = self.ok(imap.uid("SEARCH", None, "ALL"))[0].split()
+        self.assertEqual(len(uids), 4)
+        # "$" before any SAVE is the empty set.
+        lines, tagged = self.command(imap, "FETCH", "$", "(UID)")
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual(lines, [])
+        self.ok(imap.store("2,4", "+FLAGS", "(\\Flagged)"))
+        # RETURN (SAVE) alone: no SEARCH/ESEARCH response.
+        lines, tagged = self.command(imap, "SEARCH", "RETURN", "(SAVE)", "FLAGGED")
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual(lines, [])
+        lines, _ = self.command(imap, "FETCH", "$", "(UID)")
+        self.assertEqual(lines, [b"* 2 FETCH (UID " + uids[1] + b")",
+                                 b"* 4 FETCH (UID " + uids[3] + b")"])
+        lines, _ = self.command(imap, "UID", "SEARCH", "UID", "$", "NOT", "4")
+        self.assertEqual(lines, [b"* SEARCH " + uids[1]])
+        # SAVE with MIN keeps only the minimum (RFC 5182 §2.4).
+        lines, tagged = self.command(imap, "UID", "SEARCH", "RETURN", "(SAVE MIN)", "UNFLAGGED")
+        self.assertEqual(lines, [b'* ESEARCH (TAG "' + tagged.split()[0] + b'") UID MIN ' +
+                                 uids[0]])
+        lines, _ = self.command(imap, "UID", "FETCH", "$", "(FLAGS)")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith(b"* 1 FETCH (UID " + uids[0]), lines)
+        # COPY, STORE and EXPUNGE through "$".
+        self.command(imap, "SEARCH", "RETURN", "(SAVE)", "FLAGGED")
+        lines, tagged = self.command(imap, "COPY", "$", "Trash")
+        self.assertIn(b"OK [COPYUID ", tagged)
+        self.assertIn(b" " + uids[1] + b"," + uids[3] + b" ", tagged)
+        lines, _ = self.command(imap, "STORE", "$", "+FLAGS", "(\\Deleted)")
+        self.assertEqual(len(lines), 2, lines)
+        self.assertEqual(self.ok(imap.expunge()), [b"4", b"2"])
+        lines, _ = self.command(imap, "SEARCH", "$")
+        self.assertEqual(lines, [b"* SEARCH"])
+        # Another session's expunge leaves the saved result too.
+        self.command(imap, "SEARCH", "RETURN", "(SAVE)", "ALL")
+        other = self.imap("sara")
+        self.ok(other.select("INBOX"))
+        self.ok(other.store("1", "+FLAGS", "(\\Deleted)"))
+        self.ok(other.expunge())
+        lines, _ = self.command(imap, "NOOP")
+        self.assertIn(b"* 1 EXPUNGE", lines)
+        lines, _ = self.command(imap, "UID", "SEARCH", "UID", "$")
+        self.assertEqual(lines, [b"* SEARCH " + uids[2]])
+        # A new SELECT starts with "$" empty.
+        self.ok(imap.select("INBOX"))
+        lines, _ = self.command(imap, "FETCH", "$", "(UID)")
+        self.assertEqual(lines, [])
+        # IMAP4rev2: the same, answered with ESEARCH.
+        rev2 = self.imap("sara")
+        lines, _ = self.command(rev2, "ENABLE", "IMAP4rev2")
+        self.assertEqual(lines, [b"* ENABLED IMAP4rev2"])
+        self.command(rev2, "SELECT", "INBOX")
+        lines, _ = self.command(rev2, "SEARCH", "RETURN", "(SAVE)", "ALL")
+        self.assertEqual(lines, [])
+        lines, tagged = self.command(rev2, "UID", "SEARCH", "$")
+        self.assertEqual(lines, [b'* ESEARCH (TAG "' + tagged.split()[0] + b'") UID ALL ' +
+                                 uids[2]])
+
+    def test_nonexistent_parents_and_oldname(self):
+        imap = self.imap("nina")
+        self.ok(imap.create("Club/Events"))
+        self.ok(imap.delete("Club"))
+        lines, _ = self.command(imap, "LIST", '""', "%")
+        self.assertIn(b'* LIST (\\HasChildren \\Noselect) "/" Club', lines)
+        lines, _ = self.command(imap, "LIST", '""', "C*")
+        self.assertEqual(lines, [b'* LIST (\\HasNoChildren) "/" Club/Events'])
+        lines, _ = self.command(imap, "LIST", "()", '""', "C%")
+        self.assertEqual(lines, [b'* LIST (\\HasChildren \\NonExistent) "/" Club'])
+        self.ok(imap.unsubscribe("Trash"))
+        lines, _ = self.command(imap, "LIST", "(SUBSCRIBED RECURSIVEMATCH)", '""', "%")
+        self.assertIn(b'* LIST (\\HasChildren \\NonExistent) "/" Club ("CHILDINFO" '
+                      b'("SUBSCRIBED"))', lines)
+        self.assertFalse([ln for ln in lines if ln.endswith(b" Trash")], lines)
+        lines, _ = self.command(imap, "LSUB", '""', "%")
+        self.assertIn(b'* LSUB (\\HasChildren \\Noselect) "/" Club', lines)
+        # IMAP4rev2: CREATE of a name the server normalises says so with OLDNAME.
+        lines, _ = self.command(imap, "ENABLE", "IMAP4rev2")
+        self.assertEqual(lines, [b"* ENABLED IMAP4rev2"])
+        lines, tagged = self.command(imap, "CREATE", "inbox/Kids")
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual(lines, [b'* LIST (\\HasNoChildren) "/" INBOX/Kids ("OLDNAME" '
+                                 b'(inbox/Kids))'])
+        lines, tagged = self.command(imap, "RENAME", "Club/Events", "inbox/Events")
+        self.assertIn(b" OK ", tagged)
+        self.assertEqual(lines, [b'* LIST (\\HasNoChildren) "/" INBOX/Events ("OLDNAME" '
+                                 b'(inbox/Events))'])
+        lines, _ = self.command(imap, "CREATE", "Plain")
+        self.assertEqual(lines, [])
+
+    def test_binary_append(self):
+        imap = self.imap("bea")
+        lines, _ = self.command(imap, "CAPABILITY")
+        self.assertIn(b" BINARY ", lines[0])
+        body = "Subject: bin\r\n\r\ncafé 8-bit\r\n".encode()
+        tag = imap._new_tag()
+        imap.send(tag + b" APPEND INBOX ~{%d+}\r\n" % len(body) + body + b"\r\n")
+        tagged = imap.readline()
+        self.assertTrue(tagged.startswith(tag + b" OK [APPENDUID "), tagged)
+        self.ok(imap.select("INBOX"))
+        typ, data = imap.fetch("1", "(BINARY.PEEK[] BINARY.SIZE[])")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(data[0][1], body)
+        self.assertIn(b"BINARY.SIZE[] %d" % len(body), data[0][0] + data[1])
+        nul = b"Subject: nul\r\n\r\na\x00b\r\n"
+        tag = imap._new_tag()
+        imap.send(tag + b" APPEND INBOX ~{%d+}\r\n" % len(nul) + nul + b"\r\n")
+        self.assertEqual(imap.readline().split(b" ")[:3], [tag, b"NO", b"[UNKNOWN-CTE]"])
+        lines, _ = self.command(imap, "NOOP")
+        self.assertEqual(lines, [])
+
     def test_sessions_per_account_are_limited(self):
         sessions = [self.imap("lars") for _ in range(3)]
         extra = imaplib.IMAP4("127.0.0.1", self.suite.ports["imap"], timeout=30)
@@ -239,7 +361,14 @@ class ImapRev2Test(unittest.TestCase):
         self.assertEqual(extra.state, "AUTH")
 
     def test_connections_per_ip_are_limited(self):
-        # The replica allows 3 connections from one address.
+        # The replica allows 3 connections from one address. Connections of earlier
+        # tests (and the start-up probe) count until the replica has seen them close.
+        url = f"http://127.0.0.1:{self.replica_metrics_port}/metrics"
+        for _ in range(100):
+            with urllib.request.urlopen(url, timeout=10) as response:
+                if "mailsuite_imap_access_sessions_active 0\n" in response.read().decode():
+                    break
+            time.sleep(0.1)
         conns = []
         for _ in range(3):
             c = socket.create_connection(("127.0.0.1", self.replica_port), timeout=10)
@@ -250,7 +379,6 @@ class ImapRev2Test(unittest.TestCase):
         self.addCleanup(extra.close)
         self.assertEqual(extra.makefile("rb").readline(),
                          b"* BYE [UNAVAILABLE] Too many connections, try again later\r\n")
-        url = f"http://127.0.0.1:{self.replica_metrics_port}/metrics"
         with urllib.request.urlopen(url, timeout=10) as response:
             text = response.read().decode()
         self.assertRegex(text, r'mailsuite_imap_access_session_limit_rejections_total'

@@ -33,7 +33,8 @@ void CheckArgs(const std::vector<mail::imap::Arg>& args) {
     }
     (void)mail::imap::ParseDateTime(a.value);
     (void)mail::imap::ParseDate(a.value);
-    absl::StatusOr<mail::imap::SequenceSet> set = mail::imap::SequenceSet::Parse(a.value);
+    absl::StatusOr<mail::imap::SequenceSet> set =
+        mail::imap::SequenceSet::Parse(a.value, /*allow_saved=*/true);
     if (set.ok()) {
       (void)set->Contains(1, 100);
       (void)set->Resolve(7);

@@ -9,12 +9,15 @@
 
 #include <asio/io_context.hpp>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/libs/base/log.h"
 #include "services/libs/net/tls.h"
 #include "services/libs/rpc/server.h"
 
@@ -37,6 +40,33 @@ class FrontEndTls {
   std::shared_ptr<net::TlsContext> context_;
   prometheus::Gauge* expiry_ = nullptr;
 };
+
+// One listening address of a front-end: the flag it came from, and whether TLS starts
+// with the first byte (IMAPS, POP3S).
+struct ListenSpec {
+  const char* flag;
+  std::string address;
+  bool implicit_tls;
+};
+
+// Listens on every non-empty address with `server.Listen(address, implicit_tls)`; an
+// implicit-TLS address is skipped with a warning when there is no certificate.
+template <typename Server>
+absl::Status ListenAll(Server& server, const FrontEndTls& tls,
+                       std::initializer_list<ListenSpec> specs) {
+  for (const ListenSpec& spec : specs) {
+    if (spec.address.empty()) continue;
+    if (spec.implicit_tls && tls.context() == nullptr) {
+      base::LogWarning("implicit TLS port disabled: no TLS certificate",
+                       {{"address", spec.address}, {"flag", spec.flag}});
+      continue;
+    }
+    auto port = server.Listen(spec.address, spec.implicit_tls);
+    if (!port.ok()) return port.status();
+    base::LogInfo("listening", {{"address", spec.address}, {"flag", spec.flag}});
+  }
+  return absl::OkStatus();
+}
 
 // How the drain loop talks to a server.
 struct Drainable {

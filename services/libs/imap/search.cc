@@ -165,14 +165,14 @@ class Parser {
     }
     if (name == "UID") {
       if (*pos >= args.size() || !args[*pos].IsAtom()) return Bad("UID needs a set");
-      absl::StatusOr<SequenceSet> set = SequenceSet::Parse(args[(*pos)++].value);
+      absl::StatusOr<SequenceSet> set = SequenceSet::Parse(args[(*pos)++].value, true);
       if (!set.ok()) return set.status();
       key->kind = Kind::kUid;
       key->set = *std::move(set);
       return absl::OkStatus();
     }
-    // A sequence set on its own ("1:5", "*").
-    absl::StatusOr<SequenceSet> set = SequenceSet::Parse(arg.value);
+    // A sequence set on its own ("1:5", "*", "$").
+    absl::StatusOr<SequenceSet> set = SequenceSet::Parse(arg.value, true);
     if (!set.ok()) return Bad("Unknown SEARCH criterion " + arg.value.substr(0, 40));
     key->kind = Kind::kSequence;
     key->set = *std::move(set);
@@ -214,6 +214,25 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
   return it != haystack.end();
 }
 
+std::vector<uint32_t> SearchProgram::ResultToSave(const std::vector<uint32_t>& hits) const {
+  if (return_all || return_count || (!return_min && !return_max) || hits.empty()) return hits;
+  std::vector<uint32_t> saved;
+  if (return_min) saved.push_back(hits.front());
+  if (return_max && (saved.empty() || hits.back() != saved.back())) saved.push_back(hits.back());
+  return saved;
+}
+
+bool AsksToSave(const std::vector<Arg>& args) {
+  if (args.size() < 2 || !args[0].IsAtom() || !absl::EqualsIgnoreCase(args[0].value, "RETURN") ||
+      !args[1].IsList()) {
+    return false;
+  }
+  for (const Arg& opt : args[1].list) {
+    if (opt.IsAtom() && absl::EqualsIgnoreCase(opt.value, "SAVE")) return true;
+  }
+  return false;
+}
+
 absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args, bool imap4rev2) {
   SearchProgram program;
   size_t pos = 0;
@@ -234,12 +253,15 @@ absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args, bool ima
         program.return_count = true;
       } else if (o == "ALL") {
         program.return_all = true;
+      } else if (o == "SAVE") {
+        program.return_save = true;
       } else {
         return absl::InvalidArgumentError("unknown RETURN option " + o.substr(0, 40));
       }
     }
-    // RFC 4731 §3.1: RETURN () means RETURN (ALL).
-    if (!program.return_min && !program.return_max && !program.return_count) {
+    // RFC 4731 §3.1: RETURN () means RETURN (ALL); RETURN (SAVE) returns nothing.
+    if (!program.return_min && !program.return_max && !program.return_count &&
+        !program.return_save) {
       program.return_all = true;
     }
     pos += 2;

@@ -21,8 +21,8 @@ struct SearchKey {
     kAnd,         // children all match
     kOr,          // children[0] or children[1]
     kNot,         // children[0] does not match
-    kSequence,    // set: message sequence numbers
-    kUid,         // set: UIDs
+    kSequence,    // set: message sequence numbers ("$": the saved result)
+    kUid,         // set: UIDs ("UID $": the saved result)
     kFlag,        // text: a system flag or keyword the message has
     kNoFlag,      // text: ... it lacks
     kLarger,      // number: RFC822.SIZE > number
@@ -52,8 +52,22 @@ struct SearchProgram {
   // RETURN (...) given: answer with ESEARCH (RFC 4731).
   bool esearch = false;
   bool return_min = false, return_max = false, return_count = false, return_all = false;
+  // RETURN (SAVE) (RFC 5182 §2.1, RFC 9051 §6.4.4.1): remember the result for "$".
+  bool return_save = false;
   SearchKey root;  // kAnd of the top-level keys
+
+  // No ESEARCH response at all: RETURN (SAVE) alone (RFC 5182 §2.1).
+  bool SaveOnly() const {
+    return return_save && !return_min && !return_max && !return_count && !return_all;
+  }
+  // What SAVE keeps of `hits` (ascending): RFC 5182 §2.4 — with MIN and/or MAX but
+  // neither ALL nor COUNT, only the minimum and/or maximum; otherwise every hit.
+  std::vector<uint32_t> ResultToSave(const std::vector<uint32_t>& hits) const;
 };
+
+// The arguments start with "RETURN (... SAVE ...)": a failed SEARCH must still reset
+// the saved result to the empty set (RFC 5182 §2.1), even when it cannot be parsed.
+bool AsksToSave(const std::vector<Arg>& args);
 
 // Parses the arguments of SEARCH / UID SEARCH. CHARSET must be US-ASCII or UTF-8
 // (anything else: INVALID_ARGUMENT with the message "BADCHARSET"). INVALID_ARGUMENT

@@ -32,9 +32,14 @@ bool ParseSeqNumber(std::string_view text, uint32_t* value) {
 
 }  // namespace
 
-absl::StatusOr<SequenceSet> SequenceSet::Parse(std::string_view text) {
+absl::StatusOr<SequenceSet> SequenceSet::Parse(std::string_view text, bool allow_saved) {
   SequenceSet set;
   if (text.empty()) return absl::InvalidArgumentError("Empty sequence set");
+  if (text == "$") {
+    if (!allow_saved) return absl::InvalidArgumentError("Invalid sequence set");
+    set.saved_ = true;
+    return set;
+  }
   for (absl::string_view apart : absl::StrSplit(Av(text), ',')) {
     std::string_view part(apart.data(), apart.size());
     if (set.ranges_.size() == kMaxRanges) {

@@ -21,7 +21,11 @@ class SequenceSet {
 
   // INVALID_ARGUMENT for anything that is not a sequence-set: empty parts, 0,
   // leading zeros, numbers over 2^32-1, other characters, too many ranges.
-  static absl::StatusOr<SequenceSet> Parse(std::string_view text);
+  // With `allow_saved`, "$" alone (RFC 5182 §3 seq-last-command, base syntax in RFC
+  // 9051) gives a set whose saved() is true: "the result of the last SEARCH ...
+  // RETURN (SAVE)", which only the session knows; "$" never mixes with numbers
+  // ("1,$" is invalid).
+  static absl::StatusOr<SequenceSet> Parse(std::string_view text, bool allow_saved = false);
 
   // The set with "*" replaced by `star`, as sorted, merged, inclusive ranges.
   // `star` is the highest sequence number (or UID) in the mailbox; 0 when empty,
@@ -33,12 +37,16 @@ class SequenceSet {
   // sequence numbers against the mailbox size.
   uint32_t max_explicit() const { return max_explicit_; }
   bool has_star() const { return has_star_; }
+  // "$": the caller substitutes the saved search result; Resolve() and Contains() of
+  // such a set are empty.
+  bool saved() const { return saved_; }
 
  private:
   // 0 stands for "*".
   std::vector<std::pair<uint32_t, uint32_t>> ranges_;
   uint32_t max_explicit_ = 0;
   bool has_star_ = false;
+  bool saved_ = false;
 };
 
 // "1:3,5" from ascending numbers: the compact form of COPYUID and ESEARCH ALL.

@@ -41,6 +41,14 @@ TEST_CASE("imap-access selected: expunges go highest sequence number first") {
   CHECK(box.messages[1].uid() == 3);
 }
 
+TEST_CASE("imap-access selected: expunged messages leave the saved search result") {
+  // RFC 5182 §2.1: "$" follows expunges; new mail does not join it.
+  SelectedMailbox box = Box({Msg(1), Msg(2), Msg(3), Msg(4)});
+  box.saved_uids = {1, 3, 4};
+  ApplySnapshot(&box, Fresh({Msg(1), Msg(2), Msg(4), Msg(5)}, 6));
+  CHECK(box.saved_uids == std::vector<uint32_t>{1, 4});
+}
+
 TEST_CASE("imap-access selected: new mail and flag changes") {
   SelectedMailbox box = Box({Msg(1), Msg(2)});
   std::string out = ApplySnapshot(&box, Fresh({Msg(2, {"\\Seen"}), Msg(5), Msg(6)}, 7));

@@ -227,8 +227,8 @@ TEST_CASE("imap-access session: shutdown says BYE to idle sessions") {
       {Kind::kExpect,
        "a OK [CAPABILITY IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR CHILDREN SPECIAL-USE UNSELECT "
        "LIST-EXTENDED LIST-STATUS ID ENABLE IDLE "
-       "NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE ESEARCH UTF8=ACCEPT "
-       "APPENDLIMIT=67108864] Logged in",
+       "NAMESPACE UIDPLUS MOVE QUOTA QUOTA=RES-STORAGE STATUS=SIZE ESEARCH SEARCHRES BINARY "
+       "UTF8=ACCEPT APPENDLIMIT=67108864] Logged in",
        3},
   };
   REQUIRE(testing::PlayTranscript(steps, harness.port(), nullptr, &client) == "");

@@ -81,6 +81,49 @@ TEST_CASE("imap search: RETURN options and CHARSET") {
   CHECK(ParseSearch(Args("CHARSET KOI8-R ALL")).status().message() == "BADCHARSET");
 }
 
+TEST_CASE("imap search: RETURN (SAVE) and \"$\" (RFC 5182)") {
+  auto program = ParseSearch(Args("RETURN (SAVE) $ UID $ SEEN"));
+  REQUIRE(program.ok());
+  CHECK(program->return_save);
+  CHECK(program->SaveOnly());
+  CHECK_FALSE(program->return_all);  // RETURN (SAVE) is not RETURN ()
+  REQUIRE(program->root.children.size() == 3);
+  CHECK(program->root.children[0].kind == Kind::kSequence);
+  CHECK(program->root.children[0].set.saved());
+  CHECK(program->root.children[1].kind == Kind::kUid);
+  CHECK(program->root.children[1].set.saved());
+  CHECK(AsksToSave(Args("RETURN (MIN save) ALL")));
+  CHECK(AsksToSave(Args("RETURN (SAVE) BOGUS")));
+  CHECK_FALSE(AsksToSave(Args("RETURN (MIN) ALL")));
+  CHECK_FALSE(AsksToSave(Args("SAVE")));
+  // rev2: RETURN (SAVE) alone still sends nothing.
+  auto rev2 = ParseSearch(Args("RETURN (SAVE) ALL"), true);
+  REQUIRE(rev2.ok());
+  CHECK(rev2->SaveOnly());
+  CHECK_FALSE(ParseSearch(Args("1,$")).ok());
+  CHECK_FALSE(ParseSearch(Args("UID $:4")).ok());
+}
+
+TEST_CASE("imap search: what SAVE keeps with MIN, MAX, COUNT and ALL") {
+  const std::vector<uint32_t> hits = {2, 5, 9};
+  auto saved = [&](const std::string& options) {
+    auto program = ParseSearch(Args("RETURN (" + options + ") ALL"));
+    REQUIRE(program.ok());
+    return program->ResultToSave(hits);
+  };
+  // RFC 5182 §2.4.
+  CHECK(saved("SAVE") == hits);
+  CHECK(saved("SAVE MIN") == std::vector<uint32_t>{2});
+  CHECK(saved("MAX SAVE") == std::vector<uint32_t>{9});
+  CHECK(saved("SAVE MIN MAX") == std::vector<uint32_t>{2, 9});
+  CHECK(saved("SAVE MIN COUNT") == hits);
+  CHECK(saved("SAVE MAX ALL") == hits);
+  auto one = ParseSearch(Args("RETURN (SAVE MIN MAX) ALL"));
+  REQUIRE(one.ok());
+  CHECK(one->ResultToSave({7}) == std::vector<uint32_t>{7});
+  CHECK(one->ResultToSave({}).empty());
+}
+
 TEST_CASE("imap search: malformed criteria are rejected") {
   CHECK_FALSE(ParseSearch(Args("FROM")).ok());
   CHECK_FALSE(ParseSearch(Args("LARGER x")).ok());

@@ -58,6 +58,22 @@ TEST_CASE("imap sequence set: malformed sets are refused") {
   }
 }
 
+TEST_CASE("imap sequence set: \"$\" is the saved search result where allowed") {
+  // RFC 5182 §3: seq-last-command = "$", only on its own.
+  auto saved = SequenceSet::Parse("$", true);
+  REQUIRE(saved.ok());
+  CHECK(saved->saved());
+  CHECK_FALSE(saved->has_star());
+  CHECK(saved->max_explicit() == 0);
+  CHECK(saved->Resolve(10).empty());
+  CHECK_FALSE(saved->Contains(1, 10));
+  CHECK_FALSE(SequenceSet::Parse("1:3", true)->saved());
+  for (const char* bad : {"$,1", "1,$", "$:3", "$$", "$1", "1:$"}) {
+    INFO(bad);
+    CHECK_FALSE(SequenceSet::Parse(bad, true).ok());
+  }
+}
+
 TEST_CASE("imap sequence set: the number of ranges is limited") {
   std::string many;
   for (size_t i = 0; i <= SequenceSet::kMaxRanges; ++i) many += "1,";
