@@ -26,18 +26,16 @@ std::shared_ptr<Stream> Stream::Create(asio::ip::tcp::socket socket,
 
 Stream::Stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
     : tls_ctx_(std::move(tls)),
-      own_ctx_(tls_ctx_ ? nullptr
-                        : std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server)),
-      ssl_(std::move(socket), tls_ctx_ ? *tls_ctx_ : *own_ctx_),
-      watchdog_(ssl_.get_executor()),
+      socket_(std::move(socket)),
+      watchdog_(socket_.get_executor()),
       deadline_(kNever) {
   std::error_code ec;
-  auto peer = ssl_.next_layer().remote_endpoint(ec);
+  auto peer = socket_.remote_endpoint(ec);
   if (!ec) {
     peer_ip_ = peer.address().to_string();
     peer_port_ = peer.port();
   }
-  auto local = ssl_.next_layer().local_endpoint(ec);
+  auto local = socket_.local_endpoint(ec);
   if (!ec) {
     local_ip_ = local.address().to_string();
     local_port_ = local.port();
@@ -46,12 +44,16 @@ Stream::Stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context>
 
 Stream::~Stream() { Close(); }
 
+void Stream::BeginTls() {
+  ssl_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket_), *tls_ctx_);
+}
+
 void Stream::StartWatchdog() {
   // The watchdog holds only a weak reference, so a session that drops its Stream
   // frees it; destroying the timer wakes the watchdog, which then finds it gone.
   std::weak_ptr<Stream> weak = shared_from_this();
   asio::co_spawn(
-      ssl_.get_executor(),
+      watchdog_.get_executor(),
       [weak]() -> asio::awaitable<void> {
         for (;;) {
           auto self = weak.lock();
@@ -65,7 +67,7 @@ void Stream::StartWatchdog() {
             // A read past its deadline is only cancelled, so the protocol can still
             // send its goodbye; a write past its deadline closes (above).
             std::error_code cancel_ec;
-            self->ssl_.lowest_layer().cancel(cancel_ec);
+            self->socket().cancel(cancel_ec);
             self->deadline_ = kNever;
           }
           asio::steady_timer& timer = self->watchdog_;
@@ -102,10 +104,9 @@ asio::awaitable<size_t> Stream::ReadSome() {
   auto buffer = asio::buffer(buf_.data() + old, kReadChunk);
   reading_ = true;
   if (tls_active_) {
-    n = co_await ssl_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    n = co_await ssl_->async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
   } else {
-    n = co_await ssl_.next_layer().async_read_some(buffer,
-                                                   asio::redirect_error(asio::use_awaitable, ec));
+    n = co_await socket_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
   }
   reading_ = false;
   buf_.resize(old + n);
@@ -177,10 +178,10 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
   Arm(timeout);
   std::error_code ec;
   if (tls_active_) {
-    co_await asio::async_write(ssl_, asio::buffer(data),
+    co_await asio::async_write(*ssl_, asio::buffer(data),
                                asio::redirect_error(asio::use_awaitable, ec));
   } else {
-    co_await asio::async_write(ssl_.next_layer(), asio::buffer(data),
+    co_await asio::async_write(socket_, asio::buffer(data),
                                asio::redirect_error(asio::use_awaitable, ec));
   }
   deadline_ = kNever;
@@ -194,10 +195,12 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
 asio::awaitable<absl::Status> Stream::StartServerTls(std::chrono::milliseconds timeout) {
   if (tls_ctx_ == nullptr) co_return absl::FailedPreconditionError("TLS not configured");
   if (tls_active_) co_return absl::FailedPreconditionError("TLS already active");
+  if (closed_) co_return absl::UnavailableError("connection closed");
+  BeginTls();
   Arm(timeout);
   std::error_code ec;
-  co_await ssl_.async_handshake(asio::ssl::stream_base::server,
-                                asio::redirect_error(asio::use_awaitable, ec));
+  co_await ssl_->async_handshake(asio::ssl::stream_base::server,
+                                 asio::redirect_error(asio::use_awaitable, ec));
   deadline_ = kNever;
   if (ec) {
     Close();
@@ -210,12 +213,15 @@ asio::awaitable<absl::Status> Stream::StartServerTls(std::chrono::milliseconds t
 asio::awaitable<absl::Status> Stream::StartClientTls(const std::string& sni,
                                                      std::chrono::milliseconds timeout) {
   if (tls_ctx_ == nullptr) co_return absl::FailedPreconditionError("TLS not configured");
-  if (!sni.empty()) SSL_set_tlsext_host_name(ssl_.native_handle(), sni.c_str());
+  if (tls_active_) co_return absl::FailedPreconditionError("TLS already active");
+  if (closed_) co_return absl::UnavailableError("connection closed");
+  BeginTls();
+  if (!sni.empty()) SSL_set_tlsext_host_name(ssl_->native_handle(), sni.c_str());
   DiscardBuffered();
   Arm(timeout);
   std::error_code ec;
-  co_await ssl_.async_handshake(asio::ssl::stream_base::client,
-                                asio::redirect_error(asio::use_awaitable, ec));
+  co_await ssl_->async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(asio::use_awaitable, ec));
   deadline_ = kNever;
   if (ec) {
     Close();
@@ -227,14 +233,12 @@ asio::awaitable<absl::Status> Stream::StartClientTls(const std::string& sni,
 
 std::string Stream::tls_version() const {
   if (!tls_active_) return "";
-  return SSL_get_version(const_cast<SSL*>(
-      const_cast<asio::ssl::stream<asio::ip::tcp::socket>&>(ssl_).native_handle()));
+  return SSL_get_version(ssl_->native_handle());
 }
 
 std::string Stream::tls_cipher() const {
   if (!tls_active_) return "";
-  const char* name = SSL_get_cipher_name(const_cast<SSL*>(
-      const_cast<asio::ssl::stream<asio::ip::tcp::socket>&>(ssl_).native_handle()));
+  const char* name = SSL_get_cipher_name(ssl_->native_handle());
   return name ? name : "";
 }
 
@@ -242,15 +246,15 @@ void Stream::Interrupt() {
   if (closed_ || !reading_) return;
   timed_out_ = true;
   std::error_code ec;
-  ssl_.lowest_layer().cancel(ec);
+  socket().cancel(ec);
 }
 
 void Stream::Close() {
   if (closed_) return;
   closed_ = true;
   std::error_code ec;
-  ssl_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  ssl_.lowest_layer().close(ec);
+  socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket().close(ec);
   watchdog_.cancel();
 }
 

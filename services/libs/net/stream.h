@@ -78,9 +78,16 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void Arm(std::chrono::milliseconds timeout);
   void StartWatchdog();
 
+  // The TCP socket: socket_ in plaintext, then inside ssl_ once TLS starts.
+  asio::ip::tcp::socket& socket() { return ssl_ != nullptr ? ssl_->next_layer() : socket_; }
+  // Moves the socket into a TLS stream for a handshake.
+  void BeginTls();
+
   std::shared_ptr<asio::ssl::context> tls_ctx_;
-  std::unique_ptr<asio::ssl::context> own_ctx_;  // placeholder when tls_ctx_ is null
-  asio::ssl::stream<asio::ip::tcp::socket> ssl_;
+  asio::ip::tcp::socket socket_;
+  // Created only when TLS starts: a TLS stream holds an SSL object and ~70 KiB of
+  // buffers, which a plaintext session (most IDLE connections) should not pay for.
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> ssl_;
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_;
   bool tls_active_ = false;
