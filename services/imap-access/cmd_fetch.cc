@@ -1,6 +1,7 @@
 // FETCH and UID FETCH (RFC 3501 §6.4.5, §6.4.8, §7.4.2): message data by sequence
-// number or UID. Bodies come from mailbox-store once per message and are cut into
-// sections here (libs/imap/message_sections.h).
+// number or UID. Bodies come from mailbox-store once per message (in FetchBodies
+// batches, see BodyReader in session.h) and are cut into sections here
+// (libs/imap/message_sections.h).
 #include <map>
 #include <optional>
 #include <set>
@@ -231,6 +232,24 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       }
     }
   }
+  // A message needs its body for a body item, or to compute its structure here when
+  // the store has none. Those bodies are read in FetchBodies batches ahead of the
+  // responses (BodyReader), in the order of the loop below.
+  auto compute_here_for = [&](uint32_t uid) {
+    auto it = stored_structure.find(uid);
+    return it != stored_structure.end() &&
+           (it->second.parts().empty() || it->second.envelope().empty());
+  };
+  std::vector<BodyReader::Wanted> to_read;
+  for (uint32_t i = 0; i < box.count(); ++i) {
+    const v1::MessageInfo& message = box.messages[i];
+    if (!wanted[i]) continue;
+    if (needs_structure && stored_structure.count(message.uid()) == 0) continue;
+    if (needs_body || (needs_structure && compute_here_for(message.uid()))) {
+      to_read.push_back({message.uid(), message.size()});
+    }
+  }
+  BodyReader bodies(mailbox_, account_, box.name, std::move(to_read));
   bool expunged = false, unknown_cte = false;
   for (uint32_t i = 0; i < box.count(); ++i) {
     const v1::MessageInfo& message = box.messages[i];
@@ -257,11 +276,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     }
     std::string body;
     if (needs_body || compute_here) {
-      v1::FetchBodyRequest request;
-      request.set_account(account_);
-      request.set_mailbox(box.name);
-      request.set_uid(message.uid());
-      absl::StatusOr<std::string> fetched = co_await mailbox_.FetchBody(request);
+      absl::StatusOr<std::string> fetched = co_await bodies.Next();
       if (fetched.status().code() == absl::StatusCode::kNotFound) {
         // Expunged by another session since our snapshot; its EXPUNGE comes at the
         // next NOOP (not now: RFC 3501 §7.4.1 forbids it during FETCH).

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "services/imap-access/session.h"
+#include "services/imap-access/shared_watches.h"
 #include "services/libs/imap/response.h"
 
 namespace mail::imap_access {
@@ -34,16 +35,21 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
   std::unique_ptr<clients::MailboxWatch> watch;
   change_pending_ = false;
   if (selected_) {
-    v1::WatchMailboxRequest request;
-    request.set_account(account_);
-    request.set_mailbox(selected_->name);
     std::weak_ptr<Session> weak = weak_from_this();
     asio::any_io_executor strand = executor_;
-    watch = mailbox_.WatchMailbox(request, [weak, strand] {
+    auto on_change = [weak, strand] {
       asio::post(strand, [weak] {
         if (auto self = weak.lock()) self->MailboxChanged();
       });
-    });
+    };
+    if (config_.watches != nullptr) {
+      watch = config_.watches->Watch(account_, selected_->name, on_change);
+    } else {
+      v1::WatchMailboxRequest request;
+      request.set_account(account_);
+      request.set_mailbox(selected_->name);
+      watch = mailbox_.WatchMailbox(request, on_change);
+    }
   }
   std::string line;
   for (;;) {

@@ -1,9 +1,9 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4, ESEARCH RETURN (MIN MAX COUNT ALL) of RFC 4731,
 // SAVE and "$" of RFC 5182). Flags, UIDs, sizes and internal dates are matched against the
-// session's snapshot; header and body keys fetch each candidate message once and match
-// case-insensitive substrings on the raw (undecoded) text — a simple scan whose cost
-// grows with the mailbox (see README: moving text search into mailbox-store is next).
-// No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
+// session's snapshot; header and body keys read each candidate message once (in
+// FetchBodies batches) and match case-insensitive substrings on the raw (undecoded)
+// text — a simple scan whose cost grows with the mailbox (see README: moving text
+// search into mailbox-store is next). No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -168,16 +168,20 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
   }
   const SelectedMailbox& box = *selected_;
   const bool needs_body = program->root.NeedsBody();
+  // Every message's body when a key needs one, read in FetchBodies batches of up to
+  // 256 messages / 1 MiB (BodyReader) in the order of the loop below.
+  std::vector<BodyReader::Wanted> to_read;
+  if (needs_body) {
+    to_read.reserve(box.count());
+    for (const v1::MessageInfo& m : box.messages) to_read.push_back({m.uid(), m.size()});
+  }
+  BodyReader bodies(mailbox_, account_, box.name, std::move(to_read), 256);
   std::vector<uint32_t> hits, hit_uids;
   for (uint32_t i = 0; i < box.count(); ++i) {
     const v1::MessageInfo& message = box.messages[i];
     std::string body;
     if (needs_body) {
-      v1::FetchBodyRequest request;
-      request.set_account(account_);
-      request.set_mailbox(box.name);
-      request.set_uid(message.uid());
-      absl::StatusOr<std::string> fetched = co_await mailbox_.FetchBody(request);
+      absl::StatusOr<std::string> fetched = co_await bodies.Next();
       if (fetched.status().code() == absl::StatusCode::kNotFound) continue;  // expunged
       if (!fetched.ok()) {
         BackendError(cmd, "FetchBody", fetched.status());

@@ -14,6 +14,7 @@ class AuthLimiter;
 namespace mail::imap_access {
 
 class AccountSessions;
+class SharedWatches;
 
 struct Config {
   // RFC 3501 §5.4: the autologout timer is at least 30 minutes.
@@ -34,6 +35,9 @@ struct Config {
   // Shared by every session (thread-safe, owned by main; null: no such limit).
   // Failed logins across sessions: an IP refused for a while, an account slowed down.
   net::AuthLimiter* auth_limiter = nullptr;
+  // IDLE's mailbox watches, one stream per mailbox for the whole process
+  // (shared_watches.h); null: each session opens its own.
+  SharedWatches* watches = nullptr;
   // Concurrent sessions per account (--max_sessions_per_account).
   AccountSessions* account_sessions = nullptr;
 };

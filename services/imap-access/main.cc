@@ -13,6 +13,7 @@
 #include "services/imap-access/config.h"
 #include "services/imap-access/metrics.h"
 #include "services/imap-access/server.h"
+#include "services/imap-access/shared_watches.h"
 #include "services/libs/base/flags.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/signals.h"
@@ -125,6 +126,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<mail::clients::MailboxClient> mailbox = mail::clients::NewGrpcMailboxClient(
       absl::GetFlag(FLAGS_mailbox_store), absl::GetFlag(FLAGS_backend_timeout));
 
+  mail::imap_access::SharedWatches watches(*mailbox);
+  config.watches = &watches;
   asio::io_context io(threads);
   mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
   // Sessions hold &config, &account_sessions and &auth_limiter: all outlive the loop.

@@ -40,6 +40,69 @@ Session::~Session() {
   if (holds_account_slot_) config_.account_sessions->Release(account_);
 }
 
+BodyReader::BodyReader(clients::MailboxClient& mailbox, std::string account,
+                       std::string mailbox_name, std::vector<Wanted> wanted, int max_batch_messages,
+                       uint64_t max_batch_bytes)
+    : mailbox_(mailbox),
+      account_(std::move(account)),
+      mailbox_name_(std::move(mailbox_name)),
+      wanted_(std::move(wanted)),
+      max_batch_messages_(max_batch_messages),
+      max_batch_bytes_(max_batch_bytes),
+      batching_(wanted_.size() >= kMinBatch) {}
+
+asio::awaitable<void> BodyReader::ReadBatch() {
+  batch_.clear();
+  v1::FetchBodiesRequest request;
+  request.set_account(account_);
+  request.set_mailbox(mailbox_name_);
+  request.set_max_message_size(kMaxBatchedMessage);
+  uint64_t bytes = 0;
+  size_t i = next_;
+  for (; i < wanted_.size(); ++i) {
+    const Wanted& w = wanted_[i];
+    if (w.size > kMaxBatchedMessage) continue;  // read alone with FetchBody
+    if (request.uids_size() >= max_batch_messages_) break;
+    if (request.uids_size() > 0 && bytes + w.size > max_batch_bytes_) break;
+    bytes += w.size;
+    request.add_uids(w.uid);
+  }
+  planned_ = i;
+  if (request.uids_size() == 0) co_return;
+  ++batch_calls_;
+  absl::StatusOr<v1::FetchBodiesResponse> read = co_await mailbox_.FetchBodies(request);
+  if (!read.ok()) {
+    // An older store without the RPC, or a failure: FetchBody from here on, whose
+    // errors the command reports as it always did.
+    base::LogDebug("FetchBodies failed, reading bodies one by one",
+                   {{"error", read.status().ToString()}});
+    batching_ = false;
+    co_return;
+  }
+  for (v1::FetchBodiesResponse::Body& b : *read->mutable_bodies()) {
+    batch_[b.uid()] = std::move(*b.mutable_data());
+  }
+}
+
+asio::awaitable<absl::StatusOr<std::string>> BodyReader::Next() {
+  if (next_ >= wanted_.size()) co_return absl::InternalError("BodyReader: no more messages");
+  const Wanted w = wanted_[next_];
+  if (batching_ && next_ >= planned_) co_await ReadBatch();
+  ++next_;
+  auto it = batch_.find(w.uid);
+  if (it != batch_.end()) {
+    std::string body = std::move(it->second);
+    batch_.erase(it);
+    co_return body;
+  }
+  v1::FetchBodyRequest request;
+  request.set_account(account_);
+  request.set_mailbox(mailbox_name_);
+  request.set_uid(w.uid);
+  absl::StatusOr<std::string> fetched = co_await mailbox_.FetchBody(request);
+  co_return fetched;
+}
+
 void Session::WakeForShutdown() {
   if (!waiting_for_command_ || closing_ || !executor_) return;
   closing_ = true;

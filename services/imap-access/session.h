@@ -9,6 +9,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "services/imap-access/config.h"
 #include "services/imap-access/metrics.h"
 #include "services/imap-access/selected.h"
@@ -24,6 +26,49 @@
 #include "services/libs/net/stream.h"
 
 namespace mail::imap_access {
+
+// Reads the bodies of a list of messages of one mailbox for FETCH and SEARCH, in the
+// order listed, each once: small ones ahead of need in FetchBodies batches (one call
+// instead of one FetchBody per message), the others with FetchBody. A message a batch
+// left out (too large, past the store's reply limit, expunged) is read with FetchBody,
+// and after a failed FetchBodies every message is, so Next() returns exactly what
+// FetchBody would: the body, NOT_FOUND for an expunged message, or the backend error.
+// Below kMinBatch messages no batch is made: little to gain, and one or two bodies
+// keep the per-message path. Holds at most one batch (max_batch_bytes, or one message
+// of up to kMaxBatchedMessage). Used from one coroutine; borrows the client, which
+// must outlive it.
+class BodyReader {
+ public:
+  static constexpr size_t kMinBatch = 3;
+  static constexpr uint64_t kMaxBatchedMessage = 256 * 1024;
+  struct Wanted {
+    uint32_t uid;
+    uint64_t size;  // from the snapshot; only to plan the batches
+  };
+  BodyReader(clients::MailboxClient& mailbox, std::string account, std::string mailbox_name,
+             std::vector<Wanted> wanted, int max_batch_messages = 64,
+             uint64_t max_batch_bytes = 1 << 20);
+
+  // The body of the next message of the list; call it once per message, in order.
+  asio::awaitable<absl::StatusOr<std::string>> Next();
+
+  int batch_calls() const { return batch_calls_; }
+
+ private:
+  // Asks FetchBodies for the small messages from wanted_[next_] on.
+  asio::awaitable<void> ReadBatch();
+
+  clients::MailboxClient& mailbox_;
+  const std::string account_, mailbox_name_;
+  const std::vector<Wanted> wanted_;
+  const int max_batch_messages_;
+  const uint64_t max_batch_bytes_;
+  size_t next_ = 0;
+  size_t planned_ = 0;  // wanted_[0, planned_) were asked for or left to FetchBody
+  bool batching_;
+  std::map<uint32_t, std::string> batch_;  // uid → body, each dropped once served
+  int batch_calls_ = 0;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
