@@ -255,6 +255,31 @@ def make_tls_cert(directory):
     return cert, key
 
 
+class ImapSessions:
+    """Mixin for a unittest.TestCase with `self.suite` and a class attribute PASSWORD:
+    logged-in imaplib sessions that log out at cleanup, and an OK check."""
+
+    def imap(self, user, port=None):
+        import imaplib
+        imap = imaplib.IMAP4("127.0.0.1", port or self.suite.ports["imap"], timeout=30)
+        imap.login(f"{user}@example.test", self.PASSWORD)
+        self.addCleanup(self.logout, imap)
+        return imap
+
+    @staticmethod
+    def logout(imap):
+        import imaplib
+        try:
+            imap.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+
+    def ok(self, result):
+        typ, data = result
+        self.assertEqual(typ, "OK", data)
+        return data
+
+
 class Suite:
     """Runs PostgreSQL and the mailsuite processes on free ports; a context manager.
 

@@ -42,7 +42,9 @@ MISSING = harness.missing_binaries(SERVICES)
 
 
 @unittest.skipIf(MISSING, f"not built yet: {MISSING}")
-class ImapRev2Test(unittest.TestCase):
+class ImapRev2Test(harness.ImapSessions, unittest.TestCase):
+    PASSWORD = PASSWORD
+
     @classmethod
     def setUpClass(cls):
         cls.suite = harness.Suite(services=SERVICES, extra_flags={
@@ -88,24 +90,6 @@ class ImapRev2Test(unittest.TestCase):
         with smtplib.SMTP("127.0.0.1", self.suite.ports["smtp"], timeout=30) as smtp:
             self.assertEqual(smtp.sendmail("sender@elsewhere.test", [f"{user}@example.test"],
                                            text), {})
-
-    def imap(self, user, port=None):
-        imap = imaplib.IMAP4("127.0.0.1", port or self.suite.ports["imap"], timeout=30)
-        imap.login(f"{user}@example.test", PASSWORD)
-        self.addCleanup(self.logout, imap)
-        return imap
-
-    @staticmethod
-    def logout(imap):
-        try:
-            imap.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
-
-    def ok(self, result):
-        typ, data = result
-        self.assertEqual(typ, "OK", data)
-        return data
 
     def command(self, imap, *args):
         """Runs a command imaplib has no method for; returns (untagged lines, tagged)."""

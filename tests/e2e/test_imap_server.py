@@ -41,7 +41,9 @@ MISSING = harness.missing_binaries(SERVICES)
 
 
 @unittest.skipIf(MISSING, f"not built yet: {MISSING}")
-class ImapServerTest(unittest.TestCase):
+class ImapServerTest(harness.ImapSessions, unittest.TestCase):
+    PASSWORD = PASSWORD
+
     @classmethod
     def setUpClass(cls):
         cls.suite = harness.Suite(services=SERVICES, extra_flags={
@@ -59,24 +61,6 @@ class ImapServerTest(unittest.TestCase):
             self.assertEqual(smtp.sendmail("sender@elsewhere.test", [f"{user}@example.test"],
                                            text), {})
         return text
-
-    def imap(self, user):
-        imap = imaplib.IMAP4("127.0.0.1", self.suite.ports["imap"], timeout=30)
-        imap.login(f"{user}@example.test", PASSWORD)
-        self.addCleanup(self.logout, imap)
-        return imap
-
-    @staticmethod
-    def logout(imap):
-        try:
-            imap.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
-
-    def ok(self, result):
-        typ, data = result
-        self.assertEqual(typ, "OK", data)
-        return data
 
     def test_fetch_structure_of_a_multipart_delivery(self):
         text = ("From: Sender <sender@elsewhere.test>\r\nTo: <gus@example.test>\r\n"
