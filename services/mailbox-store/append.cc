@@ -10,6 +10,7 @@
 #include "services/mailbox-store/imap_common.h"
 #include "services/mailbox-store/lookup.h"
 #include "services/mailbox-store/mailbox_service.h"
+#include "services/mailbox-store/storage.h"
 
 namespace mail::mailbox_store {
 namespace {
@@ -55,27 +56,9 @@ absl::Status DoAppend(pg::Pool& pool, uint64_t max_size,
     MAIL_ASSIGN_OR_RETURN(MailboxRow mailbox,
                           FindMailbox(conn, account.id, CanonicalName(meta.mailbox())));
     // Quota first (account row), then the mailbox row: Deliver's lock order.
-    MAIL_ASSIGN_OR_RETURN(
-        pg::Result charged,
-        conn.Exec("UPDATE mailstore.accounts SET used_bytes = used_bytes + $2 WHERE id = $1 "
-                  "AND (quota_bytes = 0 OR used_bytes + $2 <= quota_bytes) RETURNING id",
-                  {account.id, size}));
-    if (charged.rows() == 0) return absl::ResourceExhaustedError("mailbox quota exceeded");
-    MAIL_ASSIGN_OR_RETURN(
-        pg::Result found,
-        conn.Exec("SELECT id FROM mailstore.blobs WHERE sha256 = $1 FOR KEY SHARE",
-                  {pg::Param::Bytes(sha256)}));
-    int64_t blob_id = 0;
-    if (found.rows() > 0) {
-      blob_id = found.GetInt(0, 0);
-    } else {
-      MAIL_ASSIGN_OR_RETURN(
-          pg::Result inserted,
-          conn.Exec("INSERT INTO mailstore.blobs (sha256, size, body) VALUES ($1, $2, $3) "
-                    "ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256 RETURNING id",
-                    {pg::Param::Bytes(sha256), size, pg::Param::Bytes(body)}));
-      blob_id = inserted.GetInt(0, 0);
-    }
+    MAIL_ASSIGN_OR_RETURN(bool charged, ChargeQuota(conn, account.id, size));
+    if (!charged) return absl::ResourceExhaustedError("mailbox quota exceeded");
+    MAIL_ASSIGN_OR_RETURN(int64_t blob_id, StoreBlob(conn, sha256, body));
     MAIL_ASSIGN_OR_RETURN(
         pg::Result slot,
         conn.Exec("UPDATE mailstore.mailboxes SET uidnext = uidnext + 1, highest_modseq = "
@@ -91,8 +74,8 @@ absl::Status DoAppend(pg::Pool& pool, uint64_t max_size,
                   "parts) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::text[], CASE WHEN "
                   "$9::bigint = 0 THEN now() ELSE to_timestamp($9::bigint) END, $10, $11, $12, "
                   "$13)",
-                  {mailbox.id, uid, account.id, blob_id, size, modseq, TextArray(system),
-                   TextArray(keywords), meta.internal_date_unix(),
+                  {mailbox.id, uid, account.id, blob_id, size, modseq, pg::TextArray(system),
+                   pg::TextArray(keywords), meta.internal_date_unix(),
                    pg::Param::Bytes(structure.envelope), pg::Param::Bytes(structure.bodystructure),
                    pg::Param::Bytes(structure.body), pg::Param::Bytes(structure.parts)})
             .status());

@@ -6,13 +6,14 @@
 #include "services/mailbox-store/imap_common.h"
 #include "services/mailbox-store/lookup.h"
 #include "services/mailbox-store/mailbox_service.h"
+#include "services/mailbox-store/storage.h"
 
 namespace mail::mailbox_store {
 namespace {
 
 absl::Status DoCopy(pg::Pool& pool, const v1::CopyMessagesRequest& req,
                     v1::CopyMessagesResponse* resp) {
-  const std::string uids = IntArray(std::vector<uint32_t>(req.uids().begin(), req.uids().end()));
+  const std::string uids = pg::IntArray(req.uids());
   return pg::InTransaction(pool, [&](pg::Connection& conn) -> absl::Status {
     resp->Clear();
     MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(conn, req.account()));
@@ -31,16 +32,12 @@ absl::Status DoCopy(pg::Pool& pool, const v1::CopyMessagesRequest& req,
                   {account.id, source.id, uids}));
     const int64_t count = picked.GetInt(0, 0);
     const int64_t size = picked.GetInt(0, 1);
-    const std::vector<uint32_t> source_uids = ParseIntArray(picked.Get(0, 2));
+    const std::vector<uint32_t> source_uids = pg::ParseIntArray(picked.Get(0, 2));
     resp->set_uidvalidity(static_cast<uint32_t>(target.uidvalidity));
     if (count == 0) return absl::OkStatus();
     if (!req.move()) {
-      MAIL_ASSIGN_OR_RETURN(
-          pg::Result charged,
-          conn.Exec("UPDATE mailstore.accounts SET used_bytes = used_bytes + $2 WHERE id = $1 "
-                    "AND (quota_bytes = 0 OR used_bytes + $2 <= quota_bytes) RETURNING id",
-                    {account.id, size}));
-      if (charged.rows() == 0) return absl::ResourceExhaustedError("mailbox quota exceeded");
+      MAIL_ASSIGN_OR_RETURN(bool charged, ChargeQuota(conn, account.id, size));
+      if (!charged) return absl::ResourceExhaustedError("mailbox quota exceeded");
     }
     MAIL_ASSIGN_OR_RETURN(
         pg::Result slot,

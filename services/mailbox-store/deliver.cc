@@ -14,6 +14,7 @@
 #include "services/libs/mail/bodystructure.h"
 #include "services/mailbox-store/lookup.h"
 #include "services/mailbox-store/mailbox_service.h"
+#include "services/mailbox-store/storage.h"
 
 namespace mail::mailbox_store {
 namespace {
@@ -112,12 +113,8 @@ class Delivery {
     const int64_t size = static_cast<int64_t>(body_.size());
     // Charge the quota first: the conditional UPDATE is atomic against concurrent
     // deliveries to the same account.
-    MAIL_ASSIGN_OR_RETURN(
-        pg::Result charged,
-        conn_.Exec("UPDATE mailstore.accounts SET used_bytes = used_bytes + $2 WHERE id = $1 "
-                   "AND (quota_bytes = 0 OR used_bytes + $2 <= quota_bytes) RETURNING id",
-                   {account.id, size}));
-    if (charged.rows() == 0) return v1::DELIVERY_STATUS_OVER_QUOTA;
+    MAIL_ASSIGN_OR_RETURN(bool charged, ChargeQuota(conn_, account.id, size));
+    if (!charged) return v1::DELIVERY_STATUS_OVER_QUOTA;
     MAIL_ASSIGN_OR_RETURN(int64_t blob_id, BlobId());
     MAIL_ASSIGN_OR_RETURN(pg::Result inbox, NextUid(account.id));
     if (inbox.rows() == 0) {
@@ -164,32 +161,10 @@ class Delivery {
         {account_id});
   }
 
-  // The blob holding this body, stored on first use. Most bodies are new, so the
-  // INSERT comes first (one round trip); ON CONFLICT DO NOTHING waits for a
-  // concurrent first delivery of the same body and then returns no row. An existing
-  // blob is then read FOR KEY SHARE, which keeps a concurrent expunge from collecting
-  // it before we commit.
+  // The blob holding this body, stored on first use (several recipients, one blob).
   absl::StatusOr<int64_t> BlobId() {
     if (blob_id_ != 0) return blob_id_;
-    MAIL_ASSIGN_OR_RETURN(
-        pg::Result inserted,
-        conn_.Exec("INSERT INTO mailstore.blobs (sha256, size, body) VALUES ($1, $2, $3) "
-                   "ON CONFLICT (sha256) DO NOTHING RETURNING id",
-                   {pg::Param::Bytes(sha256_), static_cast<int64_t>(body_.size()),
-                    pg::Param::Bytes(body_)}));
-    if (inserted.rows() > 0) {
-      blob_id_ = inserted.GetInt(0, 0);
-      return blob_id_;
-    }
-    MAIL_ASSIGN_OR_RETURN(pg::Result found,
-                          conn_.Exec("SELECT id FROM mailstore.blobs WHERE sha256 = $1 FOR KEY "
-                                     "SHARE",
-                                     {pg::Param::Bytes(sha256_)}));
-    if (found.rows() == 0) {
-      // Inserted and collected between our two statements: a retry starts over.
-      return absl::AbortedError("blob vanished while being stored");
-    }
-    blob_id_ = found.GetInt(0, 0);
+    MAIL_ASSIGN_OR_RETURN(blob_id_, StoreBlob(conn_, sha256_, body_));
     return blob_id_;
   }
 

@@ -43,8 +43,7 @@ absl::Status MailboxServiceImpl::DoFetchBodies(const v1::FetchBodiesRequest& req
       conn->Exec("SELECT m.uid, b.body FROM mailstore.messages m JOIN mailstore.blobs b ON "
                  "b.id = m.blob_id WHERE m.account_id = $1 AND m.mailbox_id = $2 AND "
                  "m.uid = ANY($3::bigint[]) AND b.size <= $4 ORDER BY m.uid",
-                 {account.id, mailbox.id, absl::StrCat("{", absl::StrJoin(req.uids(), ","), "}"),
-                  max_size},
+                 {account.id, mailbox.id, pg::IntArray(req.uids()), max_size},
                  pg::Format::kBinary));
   int64_t total = 0;
   for (int i = 0; i < r.rows(); ++i) {

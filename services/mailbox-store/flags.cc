@@ -53,9 +53,9 @@ absl::Status DoStoreFlags(pg::Pool& pool, const v1::StoreFlagsRequest& req,
     default:
       return absl::InvalidArgumentError("operation must be REPLACE, ADD or REMOVE");
   }
-  const std::string uids = IntArray(std::vector<uint32_t>(req.uids().begin(), req.uids().end()));
-  const std::string flags = TextArray(system);
-  const std::string words = TextArray(keywords);
+  const std::string uids = pg::IntArray(req.uids());
+  const std::string flags = pg::TextArray(system);
+  const std::string words = pg::TextArray(keywords);
   return pg::InTransaction(pool, [&](pg::Connection& conn) -> absl::Status {
     resp->clear_messages();
     MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(conn, req.account()));

@@ -82,43 +82,6 @@ absl::Status CreateParents(pg::Connection& conn, int64_t account_id, const std::
   return absl::OkStatus();
 }
 
-std::string TextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-std::string IntArray(const std::vector<uint32_t>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    absl::StrAppend(&out, values[i]);
-  }
-  out += '}';
-  return out;
-}
-
-std::vector<uint32_t> ParseIntArray(std::string_view text) {
-  std::vector<uint32_t> out;
-  if (text.size() < 2) return out;
-  text = text.substr(1, text.size() - 2);
-  for (absl::string_view part :
-       absl::StrSplit(absl::string_view(text.data(), text.size()), ',', absl::SkipEmpty())) {
-    uint32_t n = 0;
-    if (absl::SimpleAtoi(part, &n)) out.push_back(n);
-  }
-  return out;
-}
-
 absl::Status SplitFlags(const std::vector<std::string>& flags, std::vector<std::string>* system,
                         std::vector<std::string>* keywords) {
   static const char* const kSystem[] = {"\\Seen", "\\Answered", "\\Flagged", "\\Deleted",

@@ -34,13 +34,6 @@ absl::StatusOr<int64_t> NextUidValidity(pg::Connection& conn, int64_t account_id
 // says a server SHOULD.
 absl::Status CreateParents(pg::Connection& conn, int64_t account_id, const std::string& name);
 
-// A PostgreSQL array literal ("{\"\\\\Seen\",\"a\"}") for a text[] parameter.
-std::string TextArray(const std::vector<std::string>& values);
-// "{1,2,3}" for a bigint[] parameter.
-std::string IntArray(const std::vector<uint32_t>& values);
-// Parses "{1,2,3}" (array_agg(...)::text of integers).
-std::vector<uint32_t> ParseIntArray(std::string_view text);
-
 // Splits IMAP flags into system flags (canonical case: \Seen, \Answered, \Flagged,
 // \Deleted, \Draft) and keywords. \Recent cannot be stored and is dropped; another
 // "\..." flag is INVALID_ARGUMENT.

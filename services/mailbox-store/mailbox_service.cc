@@ -262,8 +262,7 @@ absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& r
                  "array_to_string(flags || keywords, ' '), modseq FROM mailstore.messages "
                  "WHERE account_id = $1 AND mailbox_id = $2 AND (cardinality($3::bigint[]) = 0 "
                  "OR uid = ANY($3::bigint[])) ORDER BY uid",
-                 {account.id, mailbox.id,
-                  IntArray(std::vector<uint32_t>(req.uids().begin(), req.uids().end()))}));
+                 {account.id, mailbox.id, pg::IntArray(req.uids())}));
   for (int i = 0; i < r.rows(); ++i) {
     v1::MessageInfo* m = resp->add_messages();
     m->set_uid(static_cast<uint32_t>(r.GetInt(i, 0)));
@@ -330,7 +329,7 @@ absl::Status MailboxServiceImpl::DoFetchBody(const v1::FetchBodyRequest& req,
 
 absl::Status MailboxServiceImpl::DoExpungeMessages(const v1::ExpungeMessagesRequest& req,
                                                    v1::ExpungeMessagesResponse* resp) {
-  std::string uids = absl::StrCat("{", absl::StrJoin(req.uids(), ","), "}");
+  std::string uids = pg::IntArray(req.uids());
   MAIL_RETURN_IF_ERROR(pg::InTransaction(pool_, [&](pg::Connection& conn) -> absl::Status {
     resp->clear_expunged_uids();
     MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(conn, req.account()));
@@ -352,22 +351,9 @@ absl::Status MailboxServiceImpl::DoExpungeMessages(const v1::ExpungeMessagesRequ
                                    "used_bytes - $2) WHERE id = $1",
                                    {account.id, freed})
                              .status());
-    MAIL_ASSIGN_OR_RETURN(
-        pg::Result modseq,
-        conn.Exec("UPDATE mailstore.mailboxes SET highest_modseq = highest_modseq + 1 WHERE "
-                  "id = $1 AND account_id = $2 RETURNING highest_modseq",
-                  {mailbox.id, account.id}));
-    MAIL_RETURN_IF_ERROR(conn.Exec("SELECT pg_notify($1, $2)",
-                                   {kChangeChannel, absl::StrCat(account.id, " ", mailbox.id, " ",
-                                                                 std::string(modseq.Get(0, 0)))})
-                             .status());
+    MAIL_RETURN_IF_ERROR(BumpModseq(conn, account.id, mailbox.id).status());
     CollectOrphanBlobs(conn, blobs);
-    std::string_view inner = expunged.substr(1, expunged.size() - 2);
-    for (absl::string_view uid :
-         absl::StrSplit(absl::string_view(inner.data(), inner.size()), ',', absl::SkipEmpty())) {
-      uint32_t n = 0;
-      if (absl::SimpleAtoi(uid, &n)) resp->add_expunged_uids(n);
-    }
+    for (uint32_t uid : pg::ParseIntArray(expunged)) resp->add_expunged_uids(uid);
     return absl::OkStatus();
   }));
   return absl::OkStatus();

@@ -26,7 +26,7 @@ absl::Status FillStructures(pg::Connection& conn, int64_t account_id, int64_t ma
       conn.Exec("SELECT uid, parts IS NULL, envelope, bodystructure, body_form, parts, blob_id "
                 "FROM mailstore.messages WHERE account_id = $1 AND mailbox_id = $2 AND "
                 "uid = ANY($3::bigint[])",
-                {account_id, mailbox_id, IntArray(uids)}));
+                {account_id, mailbox_id, pg::IntArray(uids)}));
   for (int i = 0; i < r.rows(); ++i) {
     auto it = by_uid.find(static_cast<uint32_t>(r.GetInt(i, 0)));
     if (it == by_uid.end()) continue;

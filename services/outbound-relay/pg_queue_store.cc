@@ -39,21 +39,6 @@ std::string RetText(v1::DsnRet ret) {
 
 int64_t UnixMicros(absl::Time t) { return absl::ToUnixMicros(t); }
 
-// A PostgreSQL array literal of text values ("{"a","b"}"), for `$1::text[]`.
-std::string PgTextArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 absl::StatusOr<bool> InsertMessage(pg::Connection& conn, const std::string& id,
                                    const v1::Envelope& envelope, const std::string& body,
                                    const std::string& dsn_for);
@@ -220,7 +205,7 @@ absl::StatusOr<StoredMessage> PgQueueStore::LoadForDelivery(
                  "  WHERE s.address = ANY($2::text[]) AND s.suppressed_until > now()"
                  "   AND s.suppressed_at <= to_timestamp($3::bigint / 1000000.0)), E'\\n')"
                  " FROM relay.messages m WHERE m.id = $1::uuid",
-                 {message_id, PgTextArray(lowered), UnixMicros(queued_at)}));
+                 {message_id, pg::TextArray(lowered), UnixMicros(queued_at)}));
   if (rows.rows() != 1) return absl::NotFoundError("message " + message_id + " not in the queue");
   StoredMessage message;
   message.sender = std::string(rows.Get(0, 0));
@@ -370,7 +355,7 @@ absl::StatusOr<std::set<std::string>> PgQueueStore::Suppressed(
       conn->Exec("SELECT address FROM relay.suppressions WHERE address = ANY($1::text[])"
                  " AND suppressed_until > now()"
                  " AND suppressed_at <= to_timestamp($2::bigint / 1000000.0)",
-                 {PgTextArray(lowered), UnixMicros(queued_at)}));
+                 {pg::TextArray(lowered), UnixMicros(queued_at)}));
   for (int i = 0; i < rows.rows(); ++i) out.insert(std::string(rows.Get(i, 0)));
   return out;
 }
@@ -463,7 +448,7 @@ absl::StatusOr<bool> PgQueueStore::CommitDsn(const DsnWork& work, const v1::Enve
                                " WHERE id = ANY($1::bigint[]) AND NOT delay_warned"
                              : "UPDATE relay.recipients SET dsn = 'sent'"
                                " WHERE id = ANY($1::bigint[]) AND dsn = 'pending'",
-                  {PgTextArray(ids)}));
+                  {pg::TextArray(ids)}));
     if (marked.affected() != static_cast<int64_t>(ids.size())) {
       // Another relay reported (some of) them meanwhile: undo and let the caller skip.
       return absl::FailedPreconditionError("reported elsewhere");

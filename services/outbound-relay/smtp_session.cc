@@ -172,19 +172,7 @@ class Session {
     if (!sent) co_return Lost(std::move(result), "DATA");
     std::optional<SmtpReply> data = co_await ReadReply(options_.command_timeout);
     if (!data) co_return Lost(std::move(result), "DATA");
-    if (data->code != 354) {
-      ApplyToAccepted(&result, replies, *data);
-      co_await Quit();
-      co_return result;
-    }
-    sent = co_await Send(DotStuff(body), 2 * options_.command_timeout);
-    if (!sent) co_return Lost(std::move(result), "message content");
-    // RFC 5321 §4.5.3.2.6: up to 10 minutes for the reply to the final dot.
-    std::optional<SmtpReply> done = co_await ReadReply(2 * options_.command_timeout);
-    if (!done) co_return Lost(std::move(result), "end of data");
-    ApplyToAccepted(&result, replies, *done);
-    if (!KeepForReuse(result.tls)) co_await Quit();
-    co_return result;
+    co_return co_await SendContent(std::move(result), replies, *data, body);
   }
 
   // RFC 2920: MAIL FROM, every RCPT TO and DATA in one write, then the replies in order
@@ -229,18 +217,7 @@ class Session {
       co_await Quit();
       co_return result;
     }
-    if (data->code != 354) {
-      ApplyToAccepted(&result, replies, *data);
-      co_await Quit();
-      co_return result;
-    }
-    sent = co_await Send(DotStuff(body), 2 * options_.command_timeout);
-    if (!sent) co_return Lost(std::move(result), "message content");
-    std::optional<SmtpReply> done = co_await ReadReply(2 * options_.command_timeout);
-    if (!done) co_return Lost(std::move(result), "end of data");
-    ApplyToAccepted(&result, replies, *done);
-    if (!KeepForReuse(result.tls)) co_await Quit();
-    co_return result;
+    co_return co_await SendContent(std::move(result), replies, *data, body);
   }
 
   // After a complete transaction: keeps the connection for the next message to this
@@ -368,6 +345,26 @@ class Session {
         co_return std::nullopt;
       }
     }
+  }
+
+  // After the reply to DATA: the content when it is 354, then the final reply applied
+  // to the accepted recipients. Shared by the plain and the pipelined transaction.
+  asio::awaitable<SessionResult> SendContent(SessionResult result,
+                                             const std::vector<SmtpReply>& replies,
+                                             const SmtpReply& data, const std::string& body) {
+    if (data.code != 354) {
+      ApplyToAccepted(&result, replies, data);
+      co_await Quit();
+      co_return result;
+    }
+    bool sent = co_await Send(DotStuff(body), 2 * options_.command_timeout);
+    if (!sent) co_return Lost(std::move(result), "message content");
+    // RFC 5321 §4.5.3.2.6: up to 10 minutes for the reply to the final dot.
+    std::optional<SmtpReply> done = co_await ReadReply(2 * options_.command_timeout);
+    if (!done) co_return Lost(std::move(result), "end of data");
+    ApplyToAccepted(&result, replies, *done);
+    if (!KeepForReuse(result.tls)) co_await Quit();
+    co_return result;
   }
 
   asio::awaitable<void> Quit() {

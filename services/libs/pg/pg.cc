@@ -9,6 +9,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/status_macros.h"
@@ -186,6 +187,32 @@ absl::Status Connection::ExecScript(std::string_view sql) {
   }
   PQclear(res);
   return absl::OkStatus();
+}
+
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::vector<uint32_t> ParseIntArray(std::string_view text) {
+  std::vector<uint32_t> out;
+  if (text.size() < 2) return out;
+  text = text.substr(1, text.size() - 2);
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), ',', absl::SkipEmpty())) {
+    uint32_t n = 0;
+    if (absl::SimpleAtoi(part, &n)) out.push_back(n);
+  }
+  return out;
 }
 
 std::string SqlState(const absl::Status& status) {

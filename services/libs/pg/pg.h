@@ -108,6 +108,20 @@ class Connection {
   absl::flat_hash_map<std::string, std::string> prepared_;  // statement text → name
 };
 
+// PostgreSQL array literals for `$n::text[]` / `$n::bigint[]` parameters, and the
+// parse of an integer array read back as text ("{1,2,3}").
+std::string TextArray(const std::vector<std::string>& values);
+template <typename Ints>
+std::string IntArray(const Ints& values) {
+  std::string out = "{";
+  for (auto v : values) {
+    if (out.size() > 1) out += ',';
+    out += std::to_string(v);
+  }
+  return out + "}";
+}
+std::vector<uint32_t> ParseIntArray(std::string_view text);
+
 // The SQLSTATE of an error returned by Connection, or "" when it has none.
 std::string SqlState(const absl::Status& status);
 
