@@ -1,10 +1,12 @@
 // SEARCH and UID SEARCH (RFC 3501 §6.4.4, ESEARCH RETURN (MIN MAX COUNT ALL) of RFC 4731,
 // SAVE and "$" of RFC 5182). Flags, UIDs, sizes and internal dates are matched against the
-// session's snapshot; header and body keys read each candidate message once (in
-// FetchBodies batches) and match case-insensitive substrings on the raw (undecoded)
-// text — a simple scan whose cost grows with the mailbox (see README: moving text
-// search into mailbox-store is next). No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
+// session's snapshot. Header keys (SUBJECT, FROM, HEADER ...) go to mailbox-store in one
+// SearchMessages call, which matches the decoded fields in SQL. BODY, TEXT and the SENT*
+// dates read each message once (in FetchBodies batches) and match case-insensitive
+// substrings on the raw text, as header keys do when the store lacks SearchMessages.
+// No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -66,12 +68,16 @@ int64_t SentDay(std::string_view header) {
   return day.ok() ? *day : -1;
 }
 
+// The UIDs each HEADER key matched, as mailbox-store's SearchMessages answered.
+using HeaderHits = std::map<const SearchKey*, std::vector<uint32_t>>;
+
 struct Candidate {
   const v1::MessageInfo* info;
   uint32_t seq;
   const std::string* body;  // null when no key needs it
   bool recent;              // \Recent in this session (RECENT, NEW, OLD)
   bool saved;               // in the saved result ("$", RFC 5182)
+  const HeaderHits* header_hits;
 };
 
 bool HasFlagHere(const Candidate& c, const std::string& flag) {
@@ -116,6 +122,11 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
       return key.kind == Kind::kBefore ? day < key.number
              : key.kind == Kind::kOn   ? day == key.number
                                        : day >= key.number;
+    }
+    case Kind::kHeader: {
+      auto it = c.header_hits->find(&key);
+      if (it == c.header_hits->end()) break;  // no SearchMessages: read the body below
+      return std::binary_search(it->second.begin(), it->second.end(), c.info->uid());
     }
     default:
       break;
@@ -166,8 +177,33 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
     }
     co_return;
   }
+  // Header keys first, all in one call. A store without SearchMessages (an older
+  // version during an upgrade) leaves them to the body scan.
+  HeaderHits header_hits;
+  std::vector<const SearchKey*> header_keys;
+  program->root.CollectHeaderKeys(&header_keys);
+  if (!header_keys.empty()) {
+    v1::SearchMessagesRequest request;
+    request.set_account(account_);
+    request.set_mailbox(selected_->name);
+    for (const SearchKey* key : header_keys) {
+      v1::SearchMessagesRequest::HeaderMatch* match = request.add_matches();
+      match->set_field(key->field);
+      match->set_text(key->text);
+    }
+    absl::StatusOr<v1::SearchMessagesResponse> found = co_await mailbox_.SearchMessages(request);
+    if (found.ok() && found->results_size() == request.matches_size()) {
+      for (size_t i = 0; i < header_keys.size(); ++i) {
+        const auto& uids = found->results(static_cast<int>(i)).uids();
+        header_hits[header_keys[i]].assign(uids.begin(), uids.end());
+      }
+    } else if (!found.ok() && found.status().code() != absl::StatusCode::kUnimplemented) {
+      BackendError(cmd, "SearchMessages", found.status());
+      co_return;
+    }
+  }
   const SelectedMailbox& box = *selected_;
-  const bool needs_body = program->root.NeedsBody();
+  const bool needs_body = program->root.NeedsBody(!header_hits.empty());
   // Every message's body when a key needs one, read in FetchBodies batches of up to
   // 256 messages / 1 MiB (BodyReader) in the order of the loop below.
   std::vector<BodyReader::Wanted> to_read;
@@ -189,8 +225,12 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
       }
       body = *std::move(fetched);
     }
-    Candidate c{&message, i + 1, needs_body ? &body : nullptr, RecentHere(box, message.uid()),
-                std::binary_search(saved.begin(), saved.end(), message.uid())};
+    Candidate c{&message,
+                i + 1,
+                needs_body ? &body : nullptr,
+                RecentHere(box, message.uid()),
+                std::binary_search(saved.begin(), saved.end(), message.uid()),
+                &header_hits};
     if (Matches(program->root, c, box.count(), box.max_uid())) {
       hits.push_back(cmd.uid ? message.uid() : i + 1);
       hit_uids.push_back(message.uid());

@@ -27,7 +27,7 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   request.set_account(account_);
   request.set_mailbox(name);
   RequestRecent(read_only, &request);
-  absl::StatusOr<v1::ListMessagesResponse> list = co_await mailbox_.ListMessages(request);
+  absl::StatusOr<v1::ListMessagesResponse> list = co_await ListMessages(request);
   if (!list.ok()) {
     if (list.status().code() == absl::StatusCode::kNotFound) {
       Tagged(cmd, "NO", "NONEXISTENT", "Mailbox does not exist");
@@ -41,7 +41,9 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   box.read_only = read_only;
   box.uidvalidity = list->uidvalidity();
   box.uidnext = list->uidnext();
-  box.messages.assign(list->messages().begin(), list->messages().end());
+  box.highest_modseq = list->highest_modseq();
+  box.messages.reserve(static_cast<size_t>(list->messages_size()));
+  for (v1::MessageInfo& m : *list->mutable_messages()) box.messages.push_back(std::move(m));
   // RFC 3501 §2.3.2: what arrived since the last SELECT is \Recent for this session
   // (mailbox-store moved the mark past it, so no other session gets it).
   if (!rev2_ && list->first_recent_uid() != 0) {

@@ -15,6 +15,7 @@ namespace mail::imap_access {
 
 class AccountSessions;
 class SharedWatches;
+class SharedReads;
 
 struct Config {
   // RFC 3501 §5.4: the autologout timer is at least 30 minutes.
@@ -38,6 +39,9 @@ struct Config {
   // IDLE's mailbox watches, one stream per mailbox for the whole process
   // (shared_watches.h); null: each session opens its own.
   SharedWatches* watches = nullptr;
+  // Mailbox re-reads (SELECT, and the sync after a change), identical ones coalesced
+  // (shared_reads.h); null: each session calls mailbox-store itself.
+  SharedReads* reads = nullptr;
   // Concurrent sessions per account (--max_sessions_per_account).
   AccountSessions* account_sessions = nullptr;
 };

@@ -13,6 +13,7 @@
 #include "services/imap-access/config.h"
 #include "services/imap-access/metrics.h"
 #include "services/imap-access/server.h"
+#include "services/imap-access/shared_reads.h"
 #include "services/imap-access/shared_watches.h"
 #include "services/libs/base/flags.h"
 #include "services/libs/base/log.h"
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
 
   mail::imap_access::SharedWatches watches(*mailbox);
   config.watches = &watches;
+  mail::imap_access::SharedReads reads(*mailbox);
+  config.reads = &reads;
   asio::io_context io(threads);
   mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
   // Sessions hold &config, &account_sessions and &auth_limiter: all outlive the loop.

@@ -2,7 +2,7 @@
 #include "services/imap-access/selected.h"
 
 #include <algorithm>
-#include <map>
+#include <unordered_map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -48,26 +48,46 @@ bool HasFlag(const v1::MessageInfo& message, std::string_view flag) {
 }
 
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh, bool rev1) {
-  std::map<uint32_t, const v1::MessageInfo*> by_uid;
+  // What `fresh` says about the messages we hold: the listed state of each listed one,
+  // and which are gone. A full list names every message; a delta names the changed
+  // ones, and the survivors only when something was expunged.
+  std::unordered_map<uint32_t, const v1::MessageInfo*> by_uid;
+  by_uid.reserve(static_cast<size_t>(fresh.messages_size()));
   for (const auto& m : fresh.messages()) by_uid[m.uid()] = &m;
+  const bool delta = fresh.delta();
+  auto gone = [&](uint32_t uid) {
+    if (!delta) return by_uid.count(uid) == 0;
+    if (!fresh.has_present_uids()) return false;
+    return !std::binary_search(fresh.present_uids().begin(), fresh.present_uids().end(), uid);
+  };
   std::string out;
   // Expunged: from the highest sequence number down, so earlier numbers stay valid.
-  for (size_t i = box->messages.size(); i-- > 0;) {
-    if (by_uid.count(box->messages[i].uid()) == 0) {
-      absl::StrAppend(&out, "* ", i + 1, " EXPUNGE\r\n");
-      box->messages.erase(box->messages.begin() + static_cast<std::ptrdiff_t>(i));
+  if (!delta || fresh.has_present_uids()) {
+    size_t kept = 0;
+    std::vector<size_t> expunged;  // 0-based indexes, ascending
+    for (size_t i = 0; i < box->messages.size(); ++i) {
+      if (gone(box->messages[i].uid())) {
+        expunged.push_back(i);
+      } else {
+        if (kept != i) box->messages[kept] = std::move(box->messages[i]);
+        ++kept;
+      }
     }
-  }
-  // RFC 5182 §2.1: expunged messages drop out of the saved search result.
-  if (!box->saved_uids.empty()) {
-    std::vector<uint32_t>& saved = box->saved_uids;
-    saved.erase(std::remove_if(saved.begin(), saved.end(),
-                               [&](uint32_t uid) { return by_uid.count(uid) == 0; }),
-                saved.end());
+    for (size_t j = expunged.size(); j-- > 0;) {
+      absl::StrAppend(&out, "* ", expunged[j] + 1, " EXPUNGE\r\n");
+    }
+    box->messages.resize(kept);
+    // RFC 5182 §2.1: expunged messages drop out of the saved search result.
+    if (!expunged.empty() && !box->saved_uids.empty()) {
+      std::vector<uint32_t>& saved = box->saved_uids;
+      saved.erase(std::remove_if(saved.begin(), saved.end(), gone), saved.end());
+    }
   }
   // Flag changes made by other sessions.
   for (size_t i = 0; i < box->messages.size(); ++i) {
-    const v1::MessageInfo& now = *by_uid[box->messages[i].uid()];
+    auto it = by_uid.find(box->messages[i].uid());
+    if (it == by_uid.end()) continue;  // unchanged (delta)
+    const v1::MessageInfo& now = *it->second;
     if (!std::equal(now.flags().begin(), now.flags().end(), box->messages[i].flags().begin(),
                     box->messages[i].flags().end())) {
       box->messages[i] = now;
@@ -90,7 +110,15 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
     if (rev1) absl::StrAppend(&out, "* ", box->RecentCount(), " RECENT\r\n");
   }
   box->uidnext = fresh.uidnext();
+  box->highest_modseq = fresh.highest_modseq();
   return out;
+}
+
+void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request) {
+  if (box.highest_modseq == 0) return;
+  request->set_changed_since(box.highest_modseq);
+  request->set_known_max_uid(box.max_uid());
+  request->set_known_count(box.count());
 }
 
 }  // namespace mail::imap_access

@@ -18,6 +18,9 @@ struct SelectedMailbox {
   bool read_only = false;  // EXAMINE
   uint32_t uidvalidity = 0;
   uint32_t uidnext = 0;
+  // ListMessagesResponse.highest_modseq of the last list applied: the next re-read asks
+  // for the changes since (a delta); 0 when the store does not say (full re-read).
+  uint64_t highest_modseq = 0;
   // Message sequence number n is messages[n - 1]; UIDs ascend.
   std::vector<v1::MessageInfo> messages;
   // IMAP4rev1 \Recent (RFC 3501 §2.3.2): the UIDs that are recent in this session, as
@@ -43,7 +46,8 @@ struct SelectedMailbox {
 std::string FormatFlags(const v1::MessageInfo& message, bool recent = false);
 bool HasFlag(const v1::MessageInfo& message, std::string_view flag);
 
-// Moves `box` to the state in `fresh` (a later ListMessages of the same mailbox) and
+// Moves `box` to the state in `fresh` (a later ListMessages of the same mailbox, whole
+// or a delta asked for with DeltaRequest) and
 // returns the untagged responses announcing it: "n EXPUNGE" for each message gone,
 // highest number first so every number is right when the client reads it, "n FETCH
 // (FLAGS ...)" for changed flags, and "n EXISTS" when messages arrived. Only call
@@ -53,6 +57,10 @@ bool HasFlag(const v1::MessageInfo& message, std::string_view flag);
 // "n RECENT" after EXISTS; IMAP4rev2 has neither (RFC 9051 Appendix E).
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh,
                           bool rev1 = false);
+
+// Fills `request` (account and mailbox already set) to ask for the changes since `box`
+// was last listed, when the store told its modseq; otherwise leaves a full re-read.
+void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request);
 
 }  // namespace mail::imap_access
 

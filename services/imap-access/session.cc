@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/imap-access/account_sessions.h"
+#include "services/imap-access/shared_reads.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/uuid.h"
 #include "services/libs/imap/list_pattern.h"
@@ -318,10 +319,17 @@ asio::awaitable<void> Session::SyncSelected() {
   request.set_account(account_);
   request.set_mailbox(selected_->name);
   RequestRecent(selected_->read_only, &request);
-  absl::StatusOr<v1::ListMessagesResponse> fresh = co_await mailbox_.ListMessages(request);
+  DeltaRequest(*selected_, &request);
+  absl::StatusOr<v1::ListMessagesResponse> fresh = co_await ListMessages(request);
   // A failed refresh changes nothing: the client sees the news at a later command.
   if (!fresh.ok()) co_return;
   Send(ApplySnapshot(&*selected_, *fresh, !rev2_));
+}
+
+asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> Session::ListMessages(
+    const v1::ListMessagesRequest& request) {
+  if (config_.reads == nullptr) co_return co_await mailbox_.ListMessages(request);
+  co_return co_await config_.reads->List(request);
 }
 
 void Session::RequestRecent(bool read_only, v1::ListMessagesRequest* request) const {

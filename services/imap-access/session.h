@@ -147,6 +147,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string Capabilities() const;
   // Re-reads the selected mailbox and queues what changed (selected.h).
   asio::awaitable<void> SyncSelected();
+  // mailbox-store's ListMessages of a whole mailbox, through config_.reads when set.
+  asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> ListMessages(
+      const v1::ListMessagesRequest& request);
 
   // The UTF-8 mailbox name an argument names: modified UTF-7 decoded (RFC 3501
   // §5.1.3) unless UTF8=ACCEPT is enabled, INBOX canonical. nullopt (after a tagged

@@ -71,13 +71,14 @@ absl::Status DoAppend(pg::Pool& pool, uint64_t max_size,
     MAIL_RETURN_IF_ERROR(
         conn.Exec("INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, size, "
                   "modseq, flags, keywords, internal_date, envelope, bodystructure, body_form, "
-                  "parts) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::text[], CASE WHEN "
-                  "$9::bigint = 0 THEN now() ELSE to_timestamp($9::bigint) END, $10, $11, $12, "
-                  "$13)",
+                  "parts, header_fields) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::text[], "
+                  "CASE WHEN $9::bigint = 0 THEN now() ELSE to_timestamp($9::bigint) END, $10, "
+                  "$11, $12, $13, $14::jsonb)",
                   {mailbox.id, uid, account.id, blob_id, size, modseq, pg::TextArray(system),
                    pg::TextArray(keywords), meta.internal_date_unix(),
                    pg::Param::Bytes(structure.envelope), pg::Param::Bytes(structure.bodystructure),
-                   pg::Param::Bytes(structure.body), pg::Param::Bytes(structure.parts)})
+                   pg::Param::Bytes(structure.body), pg::Param::Bytes(structure.parts),
+                   structure.search_headers})
             .status());
     MAIL_RETURN_IF_ERROR(NotifyChange(conn, account.id, mailbox.id, modseq));
     resp->set_uidvalidity(static_cast<uint32_t>(slot.GetInt(0, 2)));

@@ -137,14 +137,15 @@ class Delivery {
         conn_
             .Exec(
                 "WITH m AS (INSERT INTO mailstore.messages (mailbox_id, uid, account_id, blob_id, "
-                "size, modseq, transaction_id, envelope, bodystructure, body_form, parts) VALUES "
-                "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)), d AS (INSERT INTO "
-                "mailstore.deliveries (transaction_id, account_id, mailbox_id, uid) VALUES ($7, "
-                "$3, $1, $2)) SELECT pg_notify($12, $13)",
+                "size, modseq, transaction_id, envelope, bodystructure, body_form, parts, "
+                "header_fields) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                "$14::jsonb)), d AS (INSERT INTO mailstore.deliveries (transaction_id, "
+                "account_id, mailbox_id, uid) VALUES ($7, $3, $1, $2)) SELECT pg_notify($12, $13)",
                 {mailbox_id, uid, account.id, blob_id, size, modseq, txid,
                  pg::Param::Bytes(structure_.envelope), pg::Param::Bytes(structure_.bodystructure),
                  pg::Param::Bytes(structure_.body), pg::Param::Bytes(structure_.parts),
-                 kChangeChannel, absl::StrCat(account.id, " ", mailbox_id, " ", modseq)})
+                 kChangeChannel, absl::StrCat(account.id, " ", mailbox_id, " ", modseq),
+                 structure_.search_headers})
             .status());
     mail::base::LogInfo("delivered", {{"transaction_id", txid},
                                       {"account", account.address},

@@ -250,19 +250,60 @@ absl::Status MailboxServiceImpl::DoListMailboxes(const v1::ListMailboxesRequest&
 
 absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& req,
                                                 v1::ListMessagesResponse* resp) {
+  const bool delta = req.changed_since() > 0;
+  if (delta && req.uids_size() > 0) {
+    return absl::InvalidArgumentError("changed_since lists a whole mailbox, not some uids");
+  }
   MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool_.Acquire());
   MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(*conn, req.account()));
   MAIL_ASSIGN_OR_RETURN(MailboxRow mailbox, FindMailbox(*conn, account.id, req.mailbox()));
-  resp->set_uidvalidity(static_cast<uint32_t>(mailbox.uidvalidity));
-  resp->set_uidnext(static_cast<uint32_t>(mailbox.uidnext));
-  // Flags and keywords are IMAP atoms (no spaces), so a space-joined string is exact.
+  // The mailbox row before the messages (one statement, so the count agrees with the
+  // modseq): changes are serialised by the lock on this row, so everything up to
+  // highest_modseq is visible to the reads below; later changes may show too and are
+  // sent again next time, which the reader applies idempotently.
   MAIL_ASSIGN_OR_RETURN(
-      pg::Result r,
-      conn->Exec("SELECT uid, size, extract(epoch FROM internal_date)::bigint, "
-                 "array_to_string(flags || keywords, ' '), modseq FROM mailstore.messages "
-                 "WHERE account_id = $1 AND mailbox_id = $2 AND (cardinality($3::bigint[]) = 0 "
-                 "OR uid = ANY($3::bigint[])) ORDER BY uid",
-                 {account.id, mailbox.id, pg::IntArray(req.uids())}));
+      pg::Result head,
+      conn->Exec("SELECT uidvalidity, uidnext, highest_modseq, (SELECT count(*) FROM "
+                 "mailstore.messages WHERE account_id = $2 AND mailbox_id = $1 AND uid <= $3) "
+                 "FROM mailstore.mailboxes WHERE id = $1",
+                 {mailbox.id, account.id, static_cast<int64_t>(req.known_max_uid())}));
+  if (head.rows() == 0) return absl::NotFoundError("mailbox deleted while being listed");
+  resp->set_uidvalidity(static_cast<uint32_t>(head.GetInt(0, 0)));
+  resp->set_uidnext(static_cast<uint32_t>(head.GetInt(0, 1)));
+  resp->set_highest_modseq(static_cast<uint64_t>(head.GetInt(0, 2)));
+  resp->set_delta(delta);
+  if (delta && head.GetInt(0, 3) != static_cast<int64_t>(req.known_count())) {
+    // Expunged since: UIDs only ever grow, so the messages up to known_max_uid can only
+    // have become fewer. Listed before the changes, so a change cannot name a UID this
+    // list lacks unless it is new.
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result present,
+        conn->Exec("SELECT uid FROM mailstore.messages WHERE account_id = $1 AND mailbox_id = $2 "
+                   "AND uid <= $3 ORDER BY uid",
+                   {account.id, mailbox.id, static_cast<int64_t>(req.known_max_uid())}));
+    resp->set_has_present_uids(true);
+    resp->mutable_present_uids()->Reserve(present.rows());
+    for (int i = 0; i < present.rows(); ++i) {
+      resp->add_present_uids(static_cast<uint32_t>(present.GetInt(i, 0)));
+    }
+  }
+  // Flags and keywords are IMAP atoms (no spaces), so a space-joined string is exact.
+  // Two statements rather than one with both conditions, so each keeps its own plan
+  // (the delta walks the (mailbox_id, modseq) index) once prepared.
+  absl::StatusOr<pg::Result> listed =
+      delta ? conn->Exec(
+                  "SELECT uid, size, extract(epoch FROM internal_date)::bigint, "
+                  "array_to_string(flags || keywords, ' '), modseq FROM mailstore.messages "
+                  "WHERE account_id = $1 AND mailbox_id = $2 AND modseq > $3 ORDER BY uid",
+                  {account.id, mailbox.id, static_cast<int64_t>(req.changed_since())})
+            : conn->Exec(
+                  "SELECT uid, size, extract(epoch FROM internal_date)::bigint, "
+                  "array_to_string(flags || keywords, ' '), modseq FROM mailstore.messages "
+                  "WHERE account_id = $1 AND mailbox_id = $2 AND (cardinality($3::bigint[]) "
+                  "= 0 OR uid = ANY($3::bigint[])) ORDER BY uid",
+                  {account.id, mailbox.id, pg::IntArray(req.uids())});
+  MAIL_ASSIGN_OR_RETURN(pg::Result r, std::move(listed));
+  resp->mutable_messages()->Reserve(r.rows());
   for (int i = 0; i < r.rows(); ++i) {
     v1::MessageInfo* m = resp->add_messages();
     m->set_uid(static_cast<uint32_t>(r.GetInt(i, 0)));

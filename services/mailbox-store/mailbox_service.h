@@ -67,6 +67,8 @@ class MailboxServiceImpl final
                          grpc::ServerWriter<v1::FetchBodyResponse>* writer) override;
   grpc::Status FetchBodies(grpc::ServerContext*, const v1::FetchBodiesRequest* request,
                            v1::FetchBodiesResponse* response) override;
+  grpc::Status SearchMessages(grpc::ServerContext*, const v1::SearchMessagesRequest* request,
+                              v1::SearchMessagesResponse* response) override;
   grpc::Status ExpungeMessages(grpc::ServerContext*, const v1::ExpungeMessagesRequest* request,
                                v1::ExpungeMessagesResponse* response) override;
   // IMAP (issue 5): mailboxes.cc, flags.cc, append.cc, copy_move.cc.
@@ -111,6 +113,8 @@ class MailboxServiceImpl final
                            grpc::ServerWriter<v1::FetchBodyResponse>* writer);
   absl::Status DoFetchBodies(const v1::FetchBodiesRequest& request,
                              v1::FetchBodiesResponse* response);
+  absl::Status DoSearchMessages(const v1::SearchMessagesRequest& request,
+                                v1::SearchMessagesResponse* response);  // search_messages.cc
   absl::Status DoExpungeMessages(const v1::ExpungeMessagesRequest& request,
                                  v1::ExpungeMessagesResponse* response);
 

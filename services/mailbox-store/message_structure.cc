@@ -48,11 +48,11 @@ absl::Status FillStructures(pg::Connection& conn, int64_t account_id, int64_t ma
     const mime::MessageStructure s = mime::ComputeStructure(body);
     MAIL_RETURN_IF_ERROR(
         conn.Exec("UPDATE mailstore.messages SET envelope = $3, bodystructure = $4, "
-                  "body_form = $5, parts = $6 WHERE account_id = $1 AND blob_id = $2 AND "
-                  "parts IS NULL",
+                  "body_form = $5, parts = $6, header_fields = coalesce(header_fields, "
+                  "$7::jsonb) WHERE account_id = $1 AND blob_id = $2 AND parts IS NULL",
                   {account_id, blob_id, pg::Param::Bytes(s.envelope),
                    pg::Param::Bytes(s.bodystructure), pg::Param::Bytes(s.body),
-                   pg::Param::Bytes(s.parts)})
+                   pg::Param::Bytes(s.parts), s.search_headers})
             .status());
     mail::base::LogInfo("computed message structure", {{"mailbox_id", std::to_string(mailbox_id)},
                                                        {"uid", std::to_string(m->uid())},

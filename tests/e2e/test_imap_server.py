@@ -201,6 +201,65 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
             return total
         return used[0]
 
+    def test_search_header_keys_run_in_the_store_on_decoded_fields(self):
+        imap = self.imap("emil")
+        self.deliver("emil", "=?UTF-8?Q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=")
+        self.deliver("emil", "Plain subject")
+        self.ok(imap.select("INBOX"))
+
+        def rpcs(method):
+            return self.suite.metric("mailbox-store", "mailsuite_mailbox_store_rpcs_total",
+                                     method=method, code="OK") or 0
+
+        searches, bodies = rpcs("SearchMessages"), rpcs("FetchBodies") + rpcs("FetchBody")
+        # The encoded word is decoded before matching: raw text has "Gr=C3=BC".
+        imap.literal = "GRÜSSE".encode()  # ß does not fold to SS: no match
+        self.assertEqual(self.ok(imap.search("UTF-8", "SUBJECT")), [b""])
+        imap.literal = "grüße AUS".encode()
+        self.assertEqual(self.ok(imap.search("UTF-8", "SUBJECT")), [b"1"])
+        self.assertEqual(self.ok(imap.search(None, "OR", "SUBJECT", "plain", "FROM",
+                                             "nobody")), [b"2"])
+        self.assertEqual(self.ok(imap.search(None, "HEADER", "Message-ID", '""')), [b"1 2"])
+        self.assertEqual(self.ok(imap.search(None, "NOT", "HEADER", "X-Absent", '""')),
+                         [b"1 2"])
+        self.assertEqual(rpcs("SearchMessages"), searches + 5)
+        self.assertEqual(rpcs("FetchBodies") + rpcs("FetchBody"), bodies)  # no body read
+        # Messages stored before the fields were kept (older versions) get them on the
+        # first search, once.
+        emil = ("account_id = (SELECT id FROM mailstore.accounts WHERE local_part = 'emil')")
+        self.suite.pg.psql(f"UPDATE mailstore.messages SET header_fields = NULL WHERE {emil}")
+        self.assertEqual(self.ok(imap.search(None, "SUBJECT", "plain")), [b"2"])
+        self.assertEqual(self.suite.pg.psql(
+            f"SELECT count(*) FROM mailstore.messages WHERE header_fields IS NULL AND {emil}"
+        ).strip(), "0")
+
+    def test_noop_brings_expunges_flags_and_new_mail_from_another_session(self):
+        reader = self.imap("fay")
+        writer = self.imap("fay")
+        for i in range(4):
+            self.deliver("fay", f"note {i}")
+        self.assertEqual(self.ok(reader.select("INBOX")), [b"4"])
+        self.ok(writer.select("INBOX"))
+        self.ok(writer.store("1,3", "+FLAGS.SILENT", "(\\Deleted)"))
+        self.ok(writer.expunge())
+        self.ok(writer.store("1", "+FLAGS.SILENT", "(\\Flagged)"))  # UID 2
+        self.deliver("fay", "note 4")
+        reader.untagged_responses.clear()
+        typ, data = reader._simple_command("NOOP")
+        self.assertEqual(typ, "OK")
+        # Highest sequence number first, then the flags and the size under the new numbers.
+        self.assertEqual(reader.untagged_responses.pop("EXPUNGE", None), [b"3", b"1"])
+        fetched = reader.untagged_responses.pop("FETCH", [])
+        self.assertTrue(any(f.startswith(b"1 (FLAGS (") and b"\\Flagged" in f for f in fetched),
+                        fetched)
+        self.assertEqual(reader.untagged_responses.pop("EXISTS", None), [b"3"])
+        self.assertEqual(self.ok(reader.uid("SEARCH", "ALL")), [b"2 4 5"])
+        # Nothing changed since: NOOP says nothing.
+        reader.untagged_responses.clear()
+        self.ok(reader._simple_command("NOOP"))
+        self.assertNotIn("EXISTS", reader.untagged_responses)
+        self.assertNotIn("EXPUNGE", reader.untagged_responses)
+
     def test_idle_sees_delivery_and_expunge_from_another_session(self):
         idler = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
         self.addCleanup(idler.close)

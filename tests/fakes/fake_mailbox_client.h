@@ -18,6 +18,10 @@
 #include "absl/status/status.h"
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/mail/bodystructure.h"
+#include "services/libs/mail/encoded_words.h"
+#include "services/libs/mail/header.h"
+#include "services/libs/mail/mime.h"
+#include "services/libs/mail/search_headers.h"
 
 namespace mail::fakes {
 
@@ -286,6 +290,34 @@ class FakeMailboxClient : public clients::MailboxClient {
       auto* body = resp.add_bodies();
       body->set_uid(msg.uid);
       body->set_data(msg.body);
+    }
+    co_return resp;
+  }
+
+  // As mailbox-store's search_messages.cc: the folded, decoded field contains the text.
+  asio::awaitable<absl::StatusOr<v1::SearchMessagesResponse>> SearchMessages(
+      const v1::SearchMessagesRequest& request) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (auto st = Enter("SearchMessages"); !st.ok()) co_return st;
+    auto* box = FindBoxLocked(request.account(), request.mailbox());
+    if (box == nullptr) co_return absl::NotFoundError("no such mailbox");
+    v1::SearchMessagesResponse resp;
+    for (const auto& match : request.matches()) {
+      auto* uids = resp.add_results();
+      const std::string field = mime::FoldForSearch(match.field());
+      const std::string text = mime::FoldForSearch(match.text());
+      for (const auto& msg : *box) {
+        const std::string_view raw(msg.body);
+        for (const mime::HeaderField& f :
+             mime::ParseHeader(raw.substr(0, HeaderSectionLength(raw)))) {
+          if (mime::FoldForSearch(f.name) == field &&
+              mime::FoldForSearch(mime::DecodeEncodedWords(f.value)).find(text) !=
+                  std::string::npos) {
+            uids->add_uids(msg.uid);
+            break;
+          }
+        }
+      }
     }
     co_return resp;
   }

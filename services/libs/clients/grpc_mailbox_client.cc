@@ -207,6 +207,13 @@ class GrpcMailboxClient final : public MailboxClient {
           stub_->async()->FetchBodies(ctx, &request, response, std::move(done));
         });
   }
+  asio::awaitable<absl::StatusOr<v1::SearchMessagesResponse>> SearchMessages(
+      const v1::SearchMessagesRequest& request) override {
+    co_return co_await rpc::CallUnary<v1::SearchMessagesResponse>(
+        deadline_, [&](auto* ctx, auto* response, Done done) {
+          stub_->async()->SearchMessages(ctx, &request, response, std::move(done));
+        });
+  }
   asio::awaitable<absl::StatusOr<v1::ExpungeMessagesResponse>> ExpungeMessages(
       const v1::ExpungeMessagesRequest& request) override {
     co_return co_await rpc::CallUnary<v1::ExpungeMessagesResponse>(

@@ -56,6 +56,9 @@ class MailboxClient {
   // Several small bodies in one call (see mailbox_service.proto).
   virtual asio::awaitable<absl::StatusOr<v1::FetchBodiesResponse>> FetchBodies(
       const v1::FetchBodiesRequest& request) = 0;
+  // IMAP SEARCH header keys evaluated by the store (see mailbox_service.proto).
+  virtual asio::awaitable<absl::StatusOr<v1::SearchMessagesResponse>> SearchMessages(
+      const v1::SearchMessagesRequest& request) = 0;
   virtual asio::awaitable<absl::StatusOr<v1::ExpungeMessagesResponse>> ExpungeMessages(
       const v1::ExpungeMessagesRequest& request) = 0;
   // IMAP (issue 5).

@@ -186,12 +186,13 @@ class Parser {
 
 }  // namespace
 
-bool SearchKey::NeedsBody() const {
+bool SearchKey::NeedsBody(bool headers_answered) const {
   switch (kind) {
+    case Kind::kHeader:
+      return !headers_answered;
     case Kind::kSentBefore:
     case Kind::kSentOn:
     case Kind::kSentSince:
-    case Kind::kHeader:
     case Kind::kBody:
     case Kind::kText:
       return true;
@@ -199,9 +200,14 @@ bool SearchKey::NeedsBody() const {
       break;
   }
   for (const SearchKey& c : children) {
-    if (c.NeedsBody()) return true;
+    if (c.NeedsBody(headers_answered)) return true;
   }
   return false;
+}
+
+void SearchKey::CollectHeaderKeys(std::vector<const SearchKey*>* keys) const {
+  if (kind == Kind::kHeader) keys->push_back(this);
+  for (const SearchKey& c : children) c.CollectHeaderKeys(keys);
 }
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {

@@ -44,8 +44,12 @@ struct SearchKey {
   SequenceSet set;
   std::vector<SearchKey> children;
 
-  // Needs the message octets (header or body text, sent dates).
-  bool NeedsBody() const;
+  // Needs the message octets (header or body text, sent dates). With
+  // `headers_answered`, HEADER keys are answered elsewhere (mailbox-store's
+  // SearchMessages) and do not count.
+  bool NeedsBody(bool headers_answered = false) const;
+  // Appends the HEADER keys of this tree (SUBJECT, FROM ... are HEADER keys).
+  void CollectHeaderKeys(std::vector<const SearchKey*>* keys) const;
 };
 
 struct SearchProgram {

@@ -8,6 +8,7 @@
 #include "services/libs/mail/address.h"
 #include "services/libs/mail/envelope.h"
 #include "services/libs/mail/imap_string.h"
+#include "services/libs/mail/search_headers.h"
 
 namespace mail::mime {
 namespace {
@@ -163,6 +164,7 @@ MessageStructure ComputeStructure(std::string_view raw) {
   s.bodystructure = FormatBodyStructure(raw, m, true);
   s.body = FormatBodyStructure(raw, m, false);
   s.parts = EncodePartTable(ToPartTable(m));
+  s.search_headers = SearchHeaderJson(raw.substr(root.header_begin, root.body_begin));
   return s;
 }
 

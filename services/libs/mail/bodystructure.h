@@ -20,13 +20,14 @@ std::string FormatBodyStructure(std::string_view raw, const Message& message, bo
 
 // Everything stored per message at delivery (mailstore.messages columns).
 struct MessageStructure {
-  std::string envelope;       // "(...)" as FETCH ENVELOPE sends it
-  std::string bodystructure;  // "(...)" as FETCH BODYSTRUCTURE sends it
-  std::string body;           // "(...)" as FETCH BODY sends it
-  std::string parts;          // EncodePartTable(): offsets for BODY[section]
+  std::string envelope;        // "(...)" as FETCH ENVELOPE sends it
+  std::string bodystructure;   // "(...)" as FETCH BODYSTRUCTURE sends it
+  std::string body;            // "(...)" as FETCH BODY sends it
+  std::string parts;           // EncodePartTable(): offsets for BODY[section]
+  std::string search_headers;  // SearchHeaderJson(): header_fields for SEARCH
 };
 
-// Parses `raw` once and produces all four. Never fails; bounded by mime::Limits.
+// Parses `raw` once and produces all five. Never fails; bounded by mime::Limits.
 MessageStructure ComputeStructure(std::string_view raw);
 
 }  // namespace mail::mime

@@ -100,5 +100,58 @@ TEST_CASE("imap-access selected: recent ranges merge") {
   CHECK(box.IsRecent(12));
 }
 
+v1::ListMessagesResponse Delta(std::vector<v1::MessageInfo> changed, uint32_t uidnext,
+                               uint64_t modseq, std::vector<uint32_t> present = {},
+                               bool has_present = false) {
+  v1::ListMessagesResponse r = Fresh(std::move(changed), uidnext);
+  r.set_delta(true);
+  r.set_highest_modseq(modseq);
+  r.set_has_present_uids(has_present);
+  for (uint32_t uid : present) r.add_present_uids(uid);
+  return r;
+}
+
+TEST_CASE("imap-access selected: a delta asks for the changes since the last list") {
+  SelectedMailbox box = Box({Msg(1), Msg(2), Msg(4)});
+  v1::ListMessagesRequest request;
+  DeltaRequest(box, &request);
+  CHECK(request.changed_since() == 0);  // the store never told a modseq: full re-read
+  box.highest_modseq = 17;
+  DeltaRequest(box, &request);
+  CHECK(request.changed_since() == 17);
+  CHECK(request.known_max_uid() == 4);
+  CHECK(request.known_count() == 3);
+}
+
+TEST_CASE("imap-access selected: a delta without expunges keeps the unlisted messages") {
+  SelectedMailbox box = Box({Msg(1), Msg(2), Msg(3)});
+  box.highest_modseq = 5;
+  // Message 2 changed, 7 is new; 1 and 3 are not listed and stay as they are.
+  std::string out = ApplySnapshot(&box, Delta({Msg(2, {"\\Flagged"}), Msg(7)}, 8, 9));
+  CHECK(out == "* 2 FETCH (FLAGS (\\Flagged))\r\n* 4 EXISTS\r\n");
+  REQUIRE(box.count() == 4);
+  CHECK(box.messages[0].uid() == 1);
+  CHECK(box.messages[3].uid() == 7);
+  CHECK(box.highest_modseq == 9);
+  CHECK(box.uidnext == 8);
+  // Our own STORE comes back in the next delta with the flags we already hold: silent.
+  CHECK(ApplySnapshot(&box, Delta({Msg(2, {"\\Flagged"})}, 8, 10)).empty());
+}
+
+TEST_CASE("imap-access selected: a delta with present UIDs expunges the others") {
+  SelectedMailbox box = Box({Msg(1), Msg(2), Msg(3), Msg(4)});
+  box.highest_modseq = 5;
+  box.saved_uids = {2, 4};
+  std::string out = ApplySnapshot(&box, Delta({Msg(3, {"\\Seen"})}, 6, 8, {1, 3}, true));
+  CHECK(out == "* 4 EXPUNGE\r\n* 2 EXPUNGE\r\n* 2 FETCH (FLAGS (\\Seen))\r\n");
+  REQUIRE(box.count() == 2);
+  CHECK(box.messages[1].uid() == 3);
+  CHECK(box.saved_uids.empty());
+  // Everything expunged: present list empty but given.
+  out = ApplySnapshot(&box, Delta({}, 6, 9, {}, true));
+  CHECK(out == "* 2 EXPUNGE\r\n* 1 EXPUNGE\r\n");
+  CHECK(box.count() == 0);
+}
+
 }  // namespace
 }  // namespace mail::imap_access
