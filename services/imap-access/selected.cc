@@ -47,6 +47,31 @@ bool HasFlag(const v1::MessageInfo& message, std::string_view flag) {
   return false;
 }
 
+std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32_t)>& gone) {
+  std::string out;
+  size_t kept = 0;
+  std::vector<size_t> expunged;  // 0-based indexes, ascending
+  for (size_t i = 0; i < box->messages.size(); ++i) {
+    if (gone(box->messages[i].uid())) {
+      expunged.push_back(i);
+    } else {
+      if (kept != i) box->messages[kept] = std::move(box->messages[i]);
+      ++kept;
+    }
+  }
+  // From the highest sequence number down, so earlier numbers stay valid.
+  for (size_t j = expunged.size(); j-- > 0;) {
+    absl::StrAppend(&out, "* ", expunged[j] + 1, " EXPUNGE\r\n");
+  }
+  box->messages.resize(kept);
+  // RFC 5182 §2.1: expunged messages drop out of the saved search result.
+  if (!expunged.empty() && !box->saved_uids.empty()) {
+    std::vector<uint32_t>& saved = box->saved_uids;
+    saved.erase(std::remove_if(saved.begin(), saved.end(), gone), saved.end());
+  }
+  return out;
+}
+
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh, bool rev1) {
   // What `fresh` says about the messages we hold: the listed state of each listed one,
   // and which are gone. A full list names every message; a delta names the changed
@@ -61,28 +86,7 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
     return !std::binary_search(fresh.present_uids().begin(), fresh.present_uids().end(), uid);
   };
   std::string out;
-  // Expunged: from the highest sequence number down, so earlier numbers stay valid.
-  if (!delta || fresh.has_present_uids()) {
-    size_t kept = 0;
-    std::vector<size_t> expunged;  // 0-based indexes, ascending
-    for (size_t i = 0; i < box->messages.size(); ++i) {
-      if (gone(box->messages[i].uid())) {
-        expunged.push_back(i);
-      } else {
-        if (kept != i) box->messages[kept] = std::move(box->messages[i]);
-        ++kept;
-      }
-    }
-    for (size_t j = expunged.size(); j-- > 0;) {
-      absl::StrAppend(&out, "* ", expunged[j] + 1, " EXPUNGE\r\n");
-    }
-    box->messages.resize(kept);
-    // RFC 5182 §2.1: expunged messages drop out of the saved search result.
-    if (!expunged.empty() && !box->saved_uids.empty()) {
-      std::vector<uint32_t>& saved = box->saved_uids;
-      saved.erase(std::remove_if(saved.begin(), saved.end(), gone), saved.end());
-    }
-  }
+  if (!delta || fresh.has_present_uids()) out = RemoveMessages(box, gone);
   // Flag changes made by other sessions.
   for (size_t i = 0; i < box->messages.size(); ++i) {
     auto it = by_uid.find(box->messages[i].uid());

@@ -5,6 +5,7 @@
 #define MAILSUITE_SERVICES_IMAP_ACCESS_SELECTED_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,10 @@ bool HasFlag(const v1::MessageInfo& message, std::string_view flag);
 // "n RECENT" after EXISTS; IMAP4rev2 has neither (RFC 9051 Appendix E).
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh,
                           bool rev1 = false);
+
+// Removes the messages whose UID is `gone` and returns their "n EXPUNGE" responses,
+// highest number first so every number is right when the client reads it.
+std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32_t)>& gone);
 
 // Fills `request` (account and mailbox already set) to ask for the changes since `box`
 // was last listed, when the store told its modseq; otherwise leaves a full re-read.
