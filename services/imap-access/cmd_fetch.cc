@@ -183,7 +183,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
   if (sets_seen && !box.read_only) {
     v1::StoreFlagsRequest request;
     for (uint32_t i = 0; i < box.count(); ++i) {
-      const v1::MessageInfo& m = box.messages[i];
+      const SnapshotMessage& m = box.messages[i];
       if (wanted[i] && !HasFlag(m, "\\Seen")) {
         request.add_uids(m.uid());
       }
@@ -203,8 +203,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       for (auto& m : box.messages) {
         auto it = by_uid.find(m.uid());
         if (it == by_uid.end()) continue;
-        m.mutable_flags()->CopyFrom(it->second->flags());
-        m.set_modseq(it->second->modseq());
+        m.SetFlags(it->second->flags());
         now_seen.insert(m.uid());
       }
     }
@@ -242,7 +241,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
   };
   std::vector<BodyReader::Wanted> to_read;
   for (uint32_t i = 0; i < box.count(); ++i) {
-    const v1::MessageInfo& message = box.messages[i];
+    const SnapshotMessage& message = box.messages[i];
     if (!wanted[i]) continue;
     if (needs_structure && stored_structure.count(message.uid()) == 0) continue;
     if (needs_body || (needs_structure && compute_here_for(message.uid()))) {
@@ -252,7 +251,7 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
   BodyReader bodies(mailbox_, account_, box.name, std::move(to_read));
   bool expunged = false, unknown_cte = false;
   for (uint32_t i = 0; i < box.count(); ++i) {
-    const v1::MessageInfo& message = box.messages[i];
+    const SnapshotMessage& message = box.messages[i];
     if (!wanted[i]) continue;
     Structure structure;
     bool compute_here = false;

@@ -72,7 +72,7 @@ int64_t SentDay(std::string_view header) {
 using HeaderHits = std::map<const SearchKey*, std::vector<uint32_t>>;
 
 struct Candidate {
-  const v1::MessageInfo* info;
+  const SnapshotMessage* info;
   uint32_t seq;
   const std::string* body;  // null when no key needs it
   bool recent;              // \Recent in this session (RECENT, NEW, OLD)
@@ -209,12 +209,12 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
   std::vector<BodyReader::Wanted> to_read;
   if (needs_body) {
     to_read.reserve(box.count());
-    for (const v1::MessageInfo& m : box.messages) to_read.push_back({m.uid(), m.size()});
+    for (const SnapshotMessage& m : box.messages) to_read.push_back({m.uid(), m.size()});
   }
   BodyReader bodies(mailbox_, account_, box.name, std::move(to_read), 256);
   std::vector<uint32_t> hits, hit_uids;
   for (uint32_t i = 0; i < box.count(); ++i) {
-    const v1::MessageInfo& message = box.messages[i];
+    const SnapshotMessage& message = box.messages[i];
     std::string body;
     if (needs_body) {
       absl::StatusOr<std::string> fetched = co_await bodies.Next();

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/imap-access/session.h"
 #include "services/libs/imap/list_pattern.h"
 #include "services/libs/imap/response.h"
@@ -43,7 +44,7 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   box.uidnext = list->uidnext();
   box.highest_modseq = list->highest_modseq();
   box.messages.reserve(static_cast<size_t>(list->messages_size()));
-  for (v1::MessageInfo& m : *list->mutable_messages()) box.messages.push_back(std::move(m));
+  for (const v1::MessageInfo& m : list->messages()) box.messages.emplace_back(m);
   // RFC 3501 §2.3.2: what arrived since the last SELECT is \Recent for this session
   // (mailbox-store moved the mark past it, so no other session gets it).
   if (!rev2_ && list->first_recent_uid() != 0) {
@@ -55,9 +56,11 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   }
   // The system flags and the keywords in use; "\\*": clients may create keywords.
   std::set<std::string> keywords;
-  for (const auto& m : box.messages) {
-    for (const std::string& f : m.flags()) {
-      if (!f.empty() && f[0] != '\\') keywords.insert(f);
+  for (const SnapshotMessage& m : box.messages) {
+    if (m.keywords().empty()) continue;
+    for (absl::string_view k : absl::StrSplit(
+             absl::string_view(m.keywords().data(), m.keywords().size()), ' ', absl::SkipEmpty())) {
+      keywords.insert(std::string(k));
     }
   }
   std::string defined = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";

@@ -74,14 +74,13 @@ asio::awaitable<void> Session::CmdStore(const imap::Command& cmd) {
     for (const auto& m : stored->messages()) by_uid[m.uid()] = &m;
     bool gone = false;
     for (uint32_t i : indexes) {
-      v1::MessageInfo& message = box.messages[i];
+      SnapshotMessage& message = box.messages[i];
       auto it = by_uid.find(message.uid());
       if (it == by_uid.end()) {
         gone = true;  // expunged by another session; EXPUNGE comes later (§7.4.1)
         continue;
       }
-      message.mutable_flags()->CopyFrom(it->second->flags());
-      message.set_modseq(it->second->modseq());
+      message.SetFlags(it->second->flags());
       if (silent) continue;
       std::string line = absl::StrCat(i + 1, " FETCH (");
       if (cmd.uid) absl::StrAppend(&line, "UID ", message.uid(), " ");

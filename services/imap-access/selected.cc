@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace mail::imap_access {
 
@@ -20,7 +21,7 @@ bool SelectedMailbox::IsRecent(uint32_t uid) const {
 uint32_t SelectedMailbox::RecentCount() const {
   if (recent.empty()) return 0;
   uint32_t n = 0;
-  for (const v1::MessageInfo& m : messages) n += IsRecent(m.uid()) ? 1 : 0;
+  for (const SnapshotMessage& m : messages) n += IsRecent(m.uid()) ? 1 : 0;
   return n;
 }
 
@@ -34,17 +35,89 @@ void SelectedMailbox::AddRecent(uint32_t first, uint32_t last) {
   recent.emplace_back(first, last);
 }
 
-std::string FormatFlags(const v1::MessageInfo& message, bool recent) {
-  if (!recent) return absl::StrCat("(", absl::StrJoin(message.flags(), " "), ")");
-  if (message.flags().empty()) return "(\\Recent)";
-  return absl::StrCat("(\\Recent ", absl::StrJoin(message.flags(), " "), ")");
+namespace {
+
+// In the order mailbox-store sorts them (STORE), which FLAGS responses keep.
+constexpr std::string_view kSystemFlags[] = {"\\Answered", "\\Deleted", "\\Draft", "\\Flagged",
+                                             "\\Seen"};
+
+int SystemFlagBit(std::string_view flag) {
+  for (int i = 0; i < 5; ++i) {
+    if (absl::EqualsIgnoreCase(absl::string_view(flag.data(), flag.size()),
+                               absl::string_view(kSystemFlags[i].data(), kSystemFlags[i].size()))) {
+      return i;
+    }
+  }
+  return -1;
 }
 
-bool HasFlag(const v1::MessageInfo& message, std::string_view flag) {
-  for (const std::string& f : message.flags()) {
-    if (absl::EqualsIgnoreCase(f, absl::string_view(flag.data(), flag.size()))) return true;
+}  // namespace
+
+SnapshotMessage::SnapshotMessage(const v1::MessageInfo& info)
+    : uid_(info.uid()),
+      size_(static_cast<uint32_t>(std::min<uint64_t>(info.size(), UINT32_MAX))),
+      internal_date_(info.internal_date_unix()) {
+  SetFlags(info.flags());
+}
+
+SnapshotMessage& SnapshotMessage::operator=(const SnapshotMessage& other) {
+  if (this == &other) return *this;
+  uid_ = other.uid_;
+  size_ = other.size_;
+  internal_date_ = other.internal_date_;
+  system_ = other.system_;
+  keywords_ = other.keywords_ ? std::make_unique<std::string>(*other.keywords_) : nullptr;
+  return *this;
+}
+
+void SnapshotMessage::SetFlags(const google::protobuf::RepeatedPtrField<std::string>& flags) {
+  system_ = 0;
+  std::string words;
+  for (const std::string& f : flags) {
+    const int bit = SystemFlagBit(f);
+    if (bit >= 0) {
+      system_ |= static_cast<uint8_t>(1u << bit);
+    } else if (!f.empty()) {
+      if (!words.empty()) words += ' ';
+      words += f;
+    }
+  }
+  keywords_ = words.empty() ? nullptr : std::make_unique<std::string>(std::move(words));
+}
+
+bool SnapshotMessage::SameFlags(const SnapshotMessage& other) const {
+  return system_ == other.system_ && keywords() == other.keywords();
+}
+
+bool SnapshotMessage::HasFlag(std::string_view flag) const {
+  const int bit = SystemFlagBit(flag);
+  if (bit >= 0) return (system_ & (1u << bit)) != 0;
+  for (absl::string_view word : absl::StrSplit(
+           absl::string_view(keywords().data(), keywords().size()), ' ', absl::SkipEmpty())) {
+    if (absl::EqualsIgnoreCase(word, absl::string_view(flag.data(), flag.size()))) return true;
   }
   return false;
+}
+
+std::string SnapshotMessage::FlagList() const {
+  std::string out;
+  for (int i = 0; i < 5; ++i) {
+    if ((system_ & (1u << i)) == 0) continue;
+    if (!out.empty()) out += ' ';
+    out.append(kSystemFlags[i]);
+  }
+  if (keywords_) {
+    if (!out.empty()) out += ' ';
+    out += *keywords_;
+  }
+  return out;
+}
+
+std::string FormatFlags(const SnapshotMessage& message, bool recent) {
+  std::string list = message.FlagList();
+  if (!recent) return absl::StrCat("(", list, ")");
+  if (list.empty()) return "(\\Recent)";
+  return absl::StrCat("(\\Recent ", list, ")");
 }
 
 std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32_t)>& gone) {
@@ -91,19 +164,19 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
   for (size_t i = 0; i < box->messages.size(); ++i) {
     auto it = by_uid.find(box->messages[i].uid());
     if (it == by_uid.end()) continue;  // unchanged (delta)
-    const v1::MessageInfo& now = *it->second;
-    if (!std::equal(now.flags().begin(), now.flags().end(), box->messages[i].flags().begin(),
-                    box->messages[i].flags().end())) {
-      box->messages[i] = now;
+    SnapshotMessage now(*it->second);
+    if (!now.SameFlags(box->messages[i])) {
+      box->messages[i] = std::move(now);
+      const SnapshotMessage& m = box->messages[i];
       absl::StrAppend(&out, "* ", i + 1, " FETCH (FLAGS ",
-                      FormatFlags(now, rev1 && box->IsRecent(now.uid())), ")\r\n");
+                      FormatFlags(m, rev1 && box->IsRecent(m.uid())), ")\r\n");
     }
   }
   // New mail: UIDs above everything we know.
   uint32_t known = box->max_uid();
   size_t before = box->messages.size();
   for (const auto& m : fresh.messages()) {
-    if (m.uid() > known) box->messages.push_back(m);
+    if (m.uid() > known) box->messages.emplace_back(m);
   }
   if (box->messages.size() != before) {
     if (rev1 && fresh.first_recent_uid() != 0) {

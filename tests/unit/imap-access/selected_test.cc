@@ -16,7 +16,7 @@ v1::MessageInfo Msg(uint32_t uid, std::vector<std::string> flags = {}) {
 SelectedMailbox Box(std::vector<v1::MessageInfo> messages) {
   SelectedMailbox box;
   box.name = "INBOX";
-  box.messages = std::move(messages);
+  for (const v1::MessageInfo& m : messages) box.messages.emplace_back(m);
   return box;
 }
 
@@ -26,6 +26,29 @@ v1::ListMessagesResponse Fresh(std::vector<v1::MessageInfo> messages, uint32_t u
   r.set_uidnext(uidnext);
   for (auto& m : messages) *r.add_messages() = m;
   return r;
+}
+
+TEST_CASE("imap-access selected: a snapshot message is small and keeps flags and keywords") {
+  // 10,000 IDLE sessions × the messages of their mailbox: this is most of their memory.
+  STATIC_REQUIRE(sizeof(SnapshotMessage) <= 32);
+  v1::MessageInfo info = Msg(7, {"\\Seen", "$Work", "\\flagged", "Later"});
+  info.set_size(4096);
+  info.set_internal_date_unix(1700000000);
+  SnapshotMessage m(info);
+  CHECK(m.uid() == 7);
+  CHECK(m.size() == 4096);
+  CHECK(m.internal_date_unix() == 1700000000);
+  // System flags in one fixed order (canonical case), then the keywords as listed.
+  CHECK(m.FlagList() == "\\Flagged \\Seen $Work Later");
+  CHECK(m.HasFlag("\\SEEN"));
+  CHECK(m.HasFlag("$work"));
+  CHECK_FALSE(m.HasFlag("\\Deleted"));
+  CHECK_FALSE(m.HasFlag("Late"));
+  CHECK(m.keywords() == "$Work Later");
+  SnapshotMessage copy = m;  // deep copy of the keywords
+  CHECK(copy.SameFlags(m));
+  CHECK_FALSE(SnapshotMessage(Msg(7, {"\\Seen"})).SameFlags(m));
+  CHECK(SnapshotMessage(Msg(7, {"Later", "$Work", "\\Seen", "\\Flagged"})).HasFlag("later"));
 }
 
 TEST_CASE("imap-access selected: nothing changed, nothing said") {
@@ -73,7 +96,7 @@ TEST_CASE("imap-access selected: new mail past the recent mark is \\Recent for r
   CHECK(box.IsRecent(4));
   CHECK(box.RecentCount() == 2);
   CHECK(FormatFlags(box.messages[3], box.IsRecent(4)) == "(\\Recent)");
-  CHECK(FormatFlags(Msg(9, {"\\Seen"}), true) == "(\\Recent \\Seen)");
+  CHECK(FormatFlags(SnapshotMessage(Msg(9, {"\\Seen"})), true) == "(\\Recent \\Seen)");
   // An expunged recent message no longer counts.
   out = ApplySnapshot(&box, Fresh({Msg(1), Msg(2), Msg(3)}, 5), true);
   CHECK(out == "* 4 EXPUNGE\r\n");
