@@ -155,11 +155,15 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
   const bool delta = fresh.delta();
   auto gone = [&](uint32_t uid) {
     if (!delta) return by_uid.count(uid) == 0;
-    if (!fresh.has_present_uids()) return false;
-    return !std::binary_search(fresh.present_uids().begin(), fresh.present_uids().end(), uid);
+    if (fresh.has_present_uids()) {
+      return !std::binary_search(fresh.present_uids().begin(), fresh.present_uids().end(), uid);
+    }
+    return std::binary_search(fresh.expunged_uids().begin(), fresh.expunged_uids().end(), uid);
   };
   std::string out;
-  if (!delta || fresh.has_present_uids()) out = RemoveMessages(box, gone);
+  if (!delta || fresh.has_present_uids() || fresh.expunged_uids_size() > 0) {
+    out = RemoveMessages(box, gone);
+  }
   // Flag changes made by other sessions.
   for (size_t i = 0; i < box->messages.size(); ++i) {
     auto it = by_uid.find(box->messages[i].uid());
@@ -196,6 +200,18 @@ void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request) 
   request->set_changed_since(box.highest_modseq);
   request->set_known_max_uid(box.max_uid());
   request->set_known_count(box.count());
+  request->set_with_expunged(true);
+}
+
+bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh) {
+  if (!fresh.delta() || !fresh.has_expunged() || fresh.has_present_uids()) return true;
+  uint32_t left = box.count();
+  for (uint32_t uid : fresh.expunged_uids()) {
+    auto it = std::lower_bound(box.messages.begin(), box.messages.end(), uid,
+                               [](const SnapshotMessage& m, uint32_t u) { return m.uid() < u; });
+    if (it != box.messages.end() && it->uid() == uid) --left;
+  }
+  return left == fresh.known_max_count();
 }
 
 }  // namespace mail::imap_access

@@ -106,6 +106,11 @@ std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32
 // was last listed, when the store told its modseq; otherwise leaves a full re-read.
 void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request);
 
+// Whether a delta's expunged_uids explain every message `box` (as it was when asked)
+// lost: false when tombstones were dropped or missed, and the reader must ask again
+// with_present_uids.
+bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh);
+
 }  // namespace mail::imap_access
 
 #endif  // MAILSUITE_SERVICES_IMAP_ACCESS_SELECTED_H_

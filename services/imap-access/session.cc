@@ -321,6 +321,10 @@ asio::awaitable<void> Session::SyncSelected() {
   RequestRecent(selected_->read_only, &request);
   DeltaRequest(*selected_, &request);
   absl::StatusOr<v1::ListMessagesResponse> fresh = co_await ListMessages(request);
+  if (fresh.ok() && !DeltaAccountsForExpunges(*selected_, *fresh)) {
+    request.set_with_present_uids(true);
+    fresh = co_await ListMessages(request);
+  }
   // A failed refresh changes nothing: the client sees the news at a later command.
   if (!fresh.ok()) co_return;
   Send(ApplySnapshot(&*selected_, *fresh, !rev2_));

@@ -46,6 +46,14 @@ absl::Status NotifyChange(pg::Connection& conn, int64_t account_id, int64_t mail
 // Raises the mailbox's highest_modseq by one, notifies, returns the new value.
 absl::StatusOr<int64_t> BumpModseq(pg::Connection& conn, int64_t account_id, int64_t mailbox_id);
 
+// Records that the messages `uids` (a PostgreSQL bigint[] literal) left the mailbox in
+// the change at `modseq` (from BumpModseq in the same transaction, which holds the
+// mailbox row, so tombstones appear in modseq order), and drops tombstones more than
+// kKeptExpungeModseqs changes old.
+absl::Status RecordExpunged(pg::Connection& conn, int64_t mailbox_id, const std::string& uids,
+                            int64_t modseq);
+inline constexpr int64_t kKeptExpungeModseqs = 10000;
+
 // Locks the account row first, the order every changing transaction follows
 // (account, then mailbox), so concurrent changes cannot deadlock.
 absl::Status LockAccount(pg::Connection& conn, int64_t account_id);

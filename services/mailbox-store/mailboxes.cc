@@ -106,11 +106,14 @@ absl::Status DoRename(pg::Pool& pool, const v1::RenameMailboxRequest& req) {
                     "highest_modseq) SELECT $1, $2, $3, uidnext, highest_modseq FROM "
                     "mailstore.mailboxes WHERE id = $4 RETURNING id",
                     {account.id, to, uidvalidity, source.id}));
-      MAIL_RETURN_IF_ERROR(conn.Exec("UPDATE mailstore.messages SET mailbox_id = $3 WHERE "
-                                     "account_id = $1 AND mailbox_id = $2",
-                                     {account.id, source.id, created.GetInt(0, 0)})
-                               .status());
-      return BumpModseq(conn, account.id, source.id).status();
+      MAIL_ASSIGN_OR_RETURN(
+          pg::Result moved,
+          conn.Exec("WITH m AS (UPDATE mailstore.messages SET mailbox_id = $3 WHERE account_id = "
+                    "$1 AND mailbox_id = $2 RETURNING uid) SELECT coalesce(array_agg(uid)::text, "
+                    "'{}') FROM m",
+                    {account.id, source.id, created.GetInt(0, 0)}));
+      MAIL_ASSIGN_OR_RETURN(int64_t modseq, BumpModseq(conn, account.id, source.id));
+      return RecordExpunged(conn, source.id, std::string(moved.Get(0, 0)), modseq);
     }
     // The mailbox and everything below it; a clash below gives ALREADY_EXISTS (23505).
     MAIL_RETURN_IF_ERROR(

@@ -259,6 +259,19 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.ok(reader._simple_command("NOOP"))
         self.assertNotIn("EXISTS", reader.untagged_responses)
         self.assertNotIn("EXPUNGE", reader.untagged_responses)
+        # Expunge tombstones are kept only for a while: without them the reader still
+        # finds out, from the count, and lists the UIDs.
+        self.ok(writer.store("2", "+FLAGS.SILENT", "(\\Deleted)"))  # UID 4
+        self.ok(writer.expunge())
+        self.assertEqual(self.suite.pg.psql(
+            "SELECT count(*) FROM mailstore.expunged e JOIN mailstore.mailboxes b ON b.id = "
+            "e.mailbox_id JOIN mailstore.accounts a ON a.id = b.account_id WHERE "
+            "a.local_part = 'fay' AND e.uid IN (1, 3, 4)").strip(), "3")
+        self.suite.pg.psql("DELETE FROM mailstore.expunged")
+        reader.untagged_responses.clear()
+        self.ok(reader._simple_command("NOOP"))
+        self.assertEqual(reader.untagged_responses.pop("EXPUNGE", None), [b"2"])
+        self.assertEqual(self.ok(reader.uid("SEARCH", "ALL")), [b"2 5"])
 
     def test_idle_sees_delivery_and_expunge_from_another_session(self):
         idler = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)

@@ -176,5 +176,28 @@ TEST_CASE("imap-access selected: a delta with present UIDs expunges the others")
   CHECK(box.count() == 0);
 }
 
+TEST_CASE("imap-access selected: tombstones name the expunged, the count checks them") {
+  SelectedMailbox box = Box({Msg(1), Msg(2), Msg(3), Msg(5)});
+  box.highest_modseq = 5;
+  v1::ListMessagesRequest request;
+  DeltaRequest(box, &request);
+  CHECK(request.with_expunged());
+  // 2 and 4 were expunged since; 4 we never held (our own EXPUNGE took it already).
+  v1::ListMessagesResponse fresh = Delta({Msg(6)}, 7, 9);
+  fresh.set_has_expunged(true);
+  fresh.add_expunged_uids(2);
+  fresh.add_expunged_uids(4);
+  fresh.set_known_max_count(3);
+  CHECK(DeltaAccountsForExpunges(box, fresh));
+  CHECK(ApplySnapshot(&box, fresh) == "* 2 EXPUNGE\r\n* 4 EXISTS\r\n");
+  REQUIRE(box.count() == 4);
+  CHECK(box.messages[1].uid() == 3);
+  // Tombstones dropped: the store counts fewer than they explain; ask for the UIDs.
+  v1::ListMessagesResponse short_of_one = Delta({}, 7, 10);
+  short_of_one.set_has_expunged(true);
+  short_of_one.set_known_max_count(3);
+  CHECK_FALSE(DeltaAccountsForExpunges(box, short_of_one));
+}
+
 }  // namespace
 }  // namespace mail::imap_access

@@ -1,0 +1,13 @@
+-- Expunge tombstones (issue 5): a reader that holds a mailbox as of modseq M (an IMAP
+-- session's snapshot) asks ListMessages for the changes since M; the messages expunged
+-- since then are these rows, instead of the whole list of UIDs that remain. Written with
+-- the modseq of the change that removed the message (EXPUNGE, MOVE, RENAME of INBOX),
+-- in its transaction. Only the latest ones are kept (imap_common.cc RecordExpunged); a
+-- reader older than that finds the count of its messages wrong and lists the UIDs.
+CREATE TABLE mailstore.expunged (
+  mailbox_id bigint NOT NULL REFERENCES mailstore.mailboxes (id) ON DELETE CASCADE,
+  uid        bigint NOT NULL,
+  modseq     bigint NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+);
+CREATE INDEX expunged_modseq ON mailstore.expunged (mailbox_id, modseq);
