@@ -5,10 +5,69 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/imap-access/session.h"
+#include "services/imap-access/snapshot_cache.h"
 #include "services/libs/imap/list_pattern.h"
 #include "services/libs/imap/response.h"
 
 namespace mail::imap_access {
+
+asio::awaitable<std::optional<SelectedMailbox>> Session::LoadMailbox(const imap::Command& cmd,
+                                                                     const std::string& name,
+                                                                     bool read_only) {
+  SelectedMailbox box;
+  std::shared_ptr<const SnapshotCache::Entry> cached;
+  if (config_.snapshots != nullptr) cached = config_.snapshots->Get(account_, name);
+  v1::ListMessagesRequest request;
+  request.set_account(account_);
+  request.set_mailbox(name);
+  RequestRecent(read_only, &request);
+  if (cached) {
+    // Start from the cached state and ask only for what changed since.
+    box.uidvalidity = cached->uidvalidity;
+    box.highest_modseq = cached->highest_modseq;
+    box.messages = cached->messages;
+    DeltaRequest(box, &request);
+  }
+  absl::StatusOr<v1::ListMessagesResponse> list = co_await ListMessages(request);
+  if (list.ok() && list->delta() &&
+      (list->uidvalidity() != box.uidvalidity || !DeltaAccountsForExpunges(box, *list))) {
+    // Another mailbox of that name now (deleted and created again), or tombstones
+    // dropped: list it whole.
+    box.messages.clear();
+    box.highest_modseq = 0;
+    request.clear_changed_since();
+    request.clear_known_max_uid();
+    request.clear_known_count();
+    request.clear_with_expunged();
+    list = co_await ListMessages(request);
+  }
+  if (!list.ok()) {
+    if (list.status().code() == absl::StatusCode::kNotFound) {
+      Tagged(cmd, "NO", "NONEXISTENT", "Mailbox does not exist");
+    } else {
+      BackendError(cmd, "ListMessages", list.status());
+    }
+    co_return std::nullopt;
+  }
+  box.name = name;
+  box.read_only = read_only;
+  if (list->delta()) {
+    ApplySnapshot(&box, *list);  // what it would say is not for this session to hear
+  } else {
+    box.uidvalidity = list->uidvalidity();
+    box.uidnext = list->uidnext();
+    box.highest_modseq = list->highest_modseq();
+    box.messages.reserve(static_cast<size_t>(list->messages_size()));
+    for (const v1::MessageInfo& m : list->messages()) box.messages.emplace_back(m);
+  }
+  if (config_.snapshots != nullptr) config_.snapshots->Put(account_, name, box);
+  // RFC 3501 §2.3.2: what arrived since the last SELECT is \Recent for this session
+  // (mailbox-store moved the mark past it, so no other session gets it).
+  if (!rev2_ && list->first_recent_uid() != 0) {
+    box.AddRecent(list->first_recent_uid(), box.max_uid());
+  }
+  co_return box;
+}
 
 asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   if (cmd.args.size() != 1 || !cmd.args[0].IsAstring()) {
@@ -24,32 +83,9 @@ asio::awaitable<void> Session::CmdSelect(const imap::Command& cmd) {
   std::optional<std::string> decoded = MailboxArg(cmd, cmd.args[0]);
   if (!decoded) co_return;
   std::string name = *decoded;
-  v1::ListMessagesRequest request;
-  request.set_account(account_);
-  request.set_mailbox(name);
-  RequestRecent(read_only, &request);
-  absl::StatusOr<v1::ListMessagesResponse> list = co_await ListMessages(request);
-  if (!list.ok()) {
-    if (list.status().code() == absl::StatusCode::kNotFound) {
-      Tagged(cmd, "NO", "NONEXISTENT", "Mailbox does not exist");
-    } else {
-      BackendError(cmd, "ListMessages", list.status());
-    }
-    co_return;
-  }
-  SelectedMailbox box;
-  box.name = name;
-  box.read_only = read_only;
-  box.uidvalidity = list->uidvalidity();
-  box.uidnext = list->uidnext();
-  box.highest_modseq = list->highest_modseq();
-  box.messages.reserve(static_cast<size_t>(list->messages_size()));
-  for (const v1::MessageInfo& m : list->messages()) box.messages.emplace_back(m);
-  // RFC 3501 §2.3.2: what arrived since the last SELECT is \Recent for this session
-  // (mailbox-store moved the mark past it, so no other session gets it).
-  if (!rev2_ && list->first_recent_uid() != 0) {
-    box.AddRecent(list->first_recent_uid(), box.max_uid());
-  }
+  std::optional<SelectedMailbox> loaded = co_await LoadMailbox(cmd, name, read_only);
+  if (!loaded) co_return;
+  SelectedMailbox box = *std::move(loaded);
   uint32_t first_unseen = 0;
   for (uint32_t i = 0; i < box.count() && first_unseen == 0; ++i) {
     if (!HasFlag(box.messages[i], "\\Seen")) first_unseen = i + 1;

@@ -16,6 +16,7 @@ namespace mail::imap_access {
 class AccountSessions;
 class SharedWatches;
 class SharedReads;
+class SnapshotCache;
 
 struct Config {
   // RFC 3501 §5.4: the autologout timer is at least 30 minutes.
@@ -42,6 +43,9 @@ struct Config {
   // Mailbox re-reads (SELECT, and the sync after a change), identical ones coalesced
   // (shared_reads.h); null: each session calls mailbox-store itself.
   SharedReads* reads = nullptr;
+  // Snapshots of recently selected mailboxes, for delta SELECTs (snapshot_cache.h);
+  // null: every SELECT lists the whole mailbox.
+  SnapshotCache* snapshots = nullptr;
   // Concurrent sessions per account (--max_sessions_per_account).
   AccountSessions* account_sessions = nullptr;
 };

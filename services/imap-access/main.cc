@@ -15,6 +15,7 @@
 #include "services/imap-access/server.h"
 #include "services/imap-access/shared_reads.h"
 #include "services/imap-access/shared_watches.h"
+#include "services/imap-access/snapshot_cache.h"
 #include "services/libs/base/flags.h"
 #include "services/libs/base/log.h"
 #include "services/libs/base/signals.h"
@@ -53,6 +54,9 @@ ABSL_FLAG(int, auth_max_failures_per_ip, 10,
 ABSL_FLAG(absl::Duration, auth_lockout, absl::Minutes(10),
           "how long an IP with too many failed logins is refused");
 ABSL_FLAG(int, threads, 2, "I/O threads");
+ABSL_FLAG(int64_t, snapshot_cache_messages, 1000000,
+          "messages of recently selected mailboxes kept for delta SELECTs (~32 bytes each; "
+          "0: none)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(5),
           "on SIGTERM, how long sessions in a command may take to finish");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warning or error");
@@ -131,6 +135,9 @@ int main(int argc, char** argv) {
   config.watches = &watches;
   mail::imap_access::SharedReads reads(*mailbox);
   config.reads = &reads;
+  mail::imap_access::SnapshotCache snapshots(
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_snapshot_cache_messages))));
+  config.snapshots = &snapshots;
   asio::io_context io(threads);
   mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
   // Sessions hold &config, &account_sessions and &auth_limiter: all outlive the loop.

@@ -17,6 +17,9 @@ Metrics::Metrics(prometheus::Registry& registry)
       limited_(metrics::CounterFamily(
           registry, "mailsuite_imap_access_session_limit_rejections_total",
           "Connections and logins refused by a concurrency limit, by limit (ip, account).")),
+      lists_(metrics::CounterFamily(
+          registry, "mailsuite_imap_access_mailbox_lists_total",
+          "Mailboxes listed for SELECT or a re-read, by kind (full, delta).")),
       bytes_sent_(metrics::CounterFamily(registry, "mailsuite_imap_access_sent_bytes_total",
                                          "Octets written to IMAP clients.")
                       .Add({})),
@@ -28,6 +31,7 @@ Metrics::Metrics(prometheus::Registry& registry)
     logins_.Add({{"result", result}});
   }
   for (const char* limit : {"ip", "account"}) limited_.Add({{"limit", limit}});
+  for (const char* kind : {"full", "delta"}) lists_.Add({{"kind", kind}});
 }
 
 void Metrics::SessionStarted(std::string_view port) {
@@ -41,6 +45,10 @@ void Metrics::Command(std::string_view name) {
 
 void Metrics::SessionLimited(std::string_view limit) {
   limited_.Add({{"limit", std::string(limit)}}).Increment();
+}
+
+void Metrics::MailboxList(std::string_view kind) {
+  lists_.Add({{"kind", std::string(kind)}}).Increment();
 }
 
 void Metrics::Login(std::string_view result) {

@@ -32,12 +32,16 @@ class Metrics {
   // For net::SessionServer: a connection the listener refused (per-IP or total limit).
   void ConnectionRefused() { SessionLimited("ip"); }
   void BytesSent(uint64_t n) { bytes_sent_.Increment(static_cast<double>(n)); }
+  // A mailbox listed for SELECT or a re-read: "full" (every message) or "delta" (the
+  // changes since the session's or the snapshot cache's modseq).
+  void MailboxList(std::string_view kind);
 
  private:
   prometheus::Family<prometheus::Counter>& sessions_;
   prometheus::Family<prometheus::Counter>& commands_;
   prometheus::Family<prometheus::Counter>& logins_;
   prometheus::Family<prometheus::Counter>& limited_;
+  prometheus::Family<prometheus::Counter>& lists_;
   prometheus::Counter& bytes_sent_;
   prometheus::Gauge& active_;
 };

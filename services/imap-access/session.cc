@@ -332,6 +332,7 @@ asio::awaitable<void> Session::SyncSelected() {
 
 asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> Session::ListMessages(
     const v1::ListMessagesRequest& request) {
+  if (metrics_ != nullptr) metrics_->MailboxList(request.changed_since() > 0 ? "delta" : "full");
   if (config_.reads == nullptr) co_return co_await mailbox_.ListMessages(request);
   co_return co_await config_.reads->List(request);
 }

@@ -145,6 +145,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string StatusLine(const v1::Mailbox& box, const std::vector<std::string>& items) const;
   // The CAPABILITY list for the current state (cmd_capability.cc).
   std::string Capabilities() const;
+  // The mailbox as SELECT/EXAMINE opens it (cmd_select.cc): a delta on the process's
+  // cached snapshot when there is one, else listed whole. nullopt after a tagged NO.
+  asio::awaitable<std::optional<SelectedMailbox>> LoadMailbox(const imap::Command& cmd,
+                                                              const std::string& name,
+                                                              bool read_only);
   // Re-reads the selected mailbox and queues what changed (selected.h).
   asio::awaitable<void> SyncSelected();
   // mailbox-store's ListMessages of a whole mailbox, through config_.reads when set.

@@ -38,9 +38,11 @@ asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> SharedReads::List(
     // The call claimed \Recent for the session that made it; here the messages read
     // as they do after that claim (mailbox-store's recent.cc moves the mark past the
     // last listed UID).
-    if (shared.ok() && request.claim_recent() && shared->messages_size() > 0) {
-      const uint32_t past = shared->messages(shared->messages_size() - 1).uid() + 1;
-      shared->set_first_recent_uid(std::max(shared->first_recent_uid(), past));
+    if (shared.ok() && request.claim_recent()) {
+      uint32_t past =
+          shared->messages_size() > 0 ? shared->messages(shared->messages_size() - 1).uid() + 1 : 0;
+      if (request.changed_since() > 0) past = std::max(past, request.known_max_uid() + 1);
+      if (past > 0) shared->set_first_recent_uid(std::max(shared->first_recent_uid(), past));
     }
     co_return shared;
   }

@@ -19,6 +19,10 @@ absl::Status FillRecent(pg::Connection& conn, int64_t mailbox_id,
   if (req.claim_recent() && resp->messages_size() > 0) {
     up_to = static_cast<int64_t>(resp->messages(resp->messages_size() - 1).uid()) + 1;
   }
+  // A delta's reader also holds every message up to known_max_uid.
+  if (req.claim_recent() && req.changed_since() > 0) {
+    up_to = std::max<int64_t>(up_to, static_cast<int64_t>(req.known_max_uid()) + 1);
+  }
   // Compare-and-set rather than SELECT ... FOR UPDATE: a session re-reading a mailbox
   // with nothing new writes nothing and takes no lock. Bounded: every failed round
   // means another session moved the mark forward, towards `up_to`.

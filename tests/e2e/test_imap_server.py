@@ -27,7 +27,7 @@ import harness  # noqa: E402
 
 SERVICES = ("mailbox-store", "smtp-ingress", "imap-access")
 PASSWORD = "imap secret"
-USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus")
+USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus", "hana")
 
 
 
@@ -272,6 +272,38 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.ok(reader._simple_command("NOOP"))
         self.assertEqual(reader.untagged_responses.pop("EXPUNGE", None), [b"2"])
         self.assertEqual(self.ok(reader.uid("SEARCH", "ALL")), [b"2 5"])
+
+    def test_select_starts_from_the_cached_snapshot(self):
+        def lists(kind):
+            return self.suite.metric("imap-access", "mailsuite_imap_access_mailbox_lists_total",
+                                     kind=kind) or 0
+
+        first = self.imap("hana")
+        for i in range(3):
+            self.deliver("hana", f"cached {i}")
+        self.assertEqual(self.ok(first.select("INBOX")), [b"3"])
+        # Meanwhile: one expunged, one flagged, one new.
+        self.ok(first.store("1", "+FLAGS.SILENT", "(\\Deleted)"))
+        self.ok(first.expunge())
+        self.ok(first.store("1", "+FLAGS.SILENT", "(\\Flagged)"))  # UID 2
+        self.deliver("hana", "cached 3")
+        full, delta = lists("full"), lists("delta")
+        second = self.imap("hana")
+        self.assertEqual(self.ok(second.select("INBOX")), [b"3"])
+        self.assertEqual(lists("delta"), delta + 1)  # a delta on the cached snapshot
+        self.assertEqual(lists("full"), full)
+        self.assertEqual(self.ok(second.uid("SEARCH", "ALL")), [b"2 3 4"])
+        self.assertEqual(self.ok(second.uid("SEARCH", "FLAGGED")), [b"2"])
+        # The same name for another mailbox (another UIDVALIDITY): listed whole.
+        self.ok(second.create("Notes"))
+        self.ok(second.append("Notes", None, None, make_message("n1").encode()))
+        self.ok(second.select("Notes"))
+        self.ok(second.select("INBOX"))
+        self.ok(second.delete("Notes"))
+        self.ok(second.create("Notes"))
+        full = lists("full")
+        self.assertEqual(self.ok(second.select("Notes")), [b"0"])
+        self.assertEqual(lists("full"), full + 1)
 
     def test_idle_sees_delivery_and_expunge_from_another_session(self):
         idler = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
