@@ -45,6 +45,16 @@ bool NeedsStructure(const FetchAttribute& item) {
   }
 }
 
+// Answered from the message's header section alone: RFC822.HEADER, BODY[HEADER] and
+// BODY[HEADER.FIELDS (.NOT)] of the message itself (not of a part).
+bool HeaderOnly(const FetchAttribute& item) {
+  using Text = imap::Section::Text;
+  if (item.kind == FetchAttribute::Kind::kRfc822Header) return true;
+  return item.kind == FetchAttribute::Kind::kBodySection && item.section.part.empty() &&
+         (item.section.text == Text::kHeader || item.section.text == Text::kHeaderFields ||
+          item.section.text == Text::kHeaderFieldsNot);
+}
+
 std::string_view Range(std::string_view message, uint64_t begin, uint64_t end) {
   if (begin > message.size()) begin = message.size();
   if (end > message.size()) end = message.size();
@@ -171,8 +181,10 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     }
   }
   bool needs_body = false, sets_seen = false, has_flags = false, needs_structure = false;
+  bool headers_only = true;  // every body item needs the header section alone
   for (const FetchAttribute& item : *items) {
     needs_body |= item.NeedsBody();
+    if (item.NeedsBody() && !HeaderOnly(item)) headers_only = false;
     needs_structure |= NeedsStructure(item);
     sets_seen |= item.SetsSeen();
     has_flags |= item.kind == FetchAttribute::Kind::kFlags;
@@ -244,11 +256,11 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
     const SnapshotMessage& message = box.messages[i];
     if (!wanted[i]) continue;
     if (needs_structure && stored_structure.count(message.uid()) == 0) continue;
-    if (needs_body || (needs_structure && compute_here_for(message.uid()))) {
-      to_read.push_back({message.uid(), message.size()});
-    }
+    const bool compute_here = needs_structure && compute_here_for(message.uid());
+    if (compute_here) headers_only = false;  // parsing the structure needs it all
+    if (needs_body || compute_here) to_read.push_back({message.uid(), message.size()});
   }
-  BodyReader bodies(mailbox_, account_, box.name, std::move(to_read));
+  BodyReader bodies(mailbox_, account_, box.name, std::move(to_read), 64, 1 << 20, headers_only);
   bool expunged = false, unknown_cte = false;
   for (uint32_t i = 0; i < box.count(); ++i) {
     const SnapshotMessage& message = box.messages[i];

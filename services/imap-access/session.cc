@@ -43,13 +43,14 @@ Session::~Session() {
 
 BodyReader::BodyReader(clients::MailboxClient& mailbox, std::string account,
                        std::string mailbox_name, std::vector<Wanted> wanted, int max_batch_messages,
-                       uint64_t max_batch_bytes)
+                       uint64_t max_batch_bytes, bool headers_only)
     : mailbox_(mailbox),
       account_(std::move(account)),
       mailbox_name_(std::move(mailbox_name)),
       wanted_(std::move(wanted)),
       max_batch_messages_(max_batch_messages),
       max_batch_bytes_(max_batch_bytes),
+      headers_only_(headers_only),
       batching_(wanted_.size() >= kMinBatch) {}
 
 asio::awaitable<void> BodyReader::ReadBatch() {
@@ -58,14 +59,17 @@ asio::awaitable<void> BodyReader::ReadBatch() {
   request.set_account(account_);
   request.set_mailbox(mailbox_name_);
   request.set_max_message_size(kMaxBatchedMessage);
+  request.set_headers_only(headers_only_);
   uint64_t bytes = 0;
   size_t i = next_;
   for (; i < wanted_.size(); ++i) {
     const Wanted& w = wanted_[i];
-    if (w.size > kMaxBatchedMessage) continue;  // read alone with FetchBody
+    // Headers are read in batches whatever the size of the message (a few KiB each).
+    const uint64_t size = headers_only_ ? std::min<uint64_t>(w.size, 16 * 1024) : w.size;
+    if (size > kMaxBatchedMessage) continue;  // read alone with FetchBody
     if (request.uids_size() >= max_batch_messages_) break;
-    if (request.uids_size() > 0 && bytes + w.size > max_batch_bytes_) break;
-    bytes += w.size;
+    if (request.uids_size() > 0 && bytes + size > max_batch_bytes_) break;
+    bytes += size;
     request.add_uids(w.uid);
   }
   planned_ = i;

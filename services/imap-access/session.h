@@ -45,9 +45,11 @@ class BodyReader {
     uint32_t uid;
     uint64_t size;  // from the snapshot; only to plan the batches
   };
+  // With `headers_only`, Next() may return just the header section (through its blank
+  // line) of each message, which is all HEADER / HEADER.FIELDS of the message need.
   BodyReader(clients::MailboxClient& mailbox, std::string account, std::string mailbox_name,
              std::vector<Wanted> wanted, int max_batch_messages = 64,
-             uint64_t max_batch_bytes = 1 << 20);
+             uint64_t max_batch_bytes = 1 << 20, bool headers_only = false);
 
   // The body of the next message of the list; call it once per message, in order.
   asio::awaitable<absl::StatusOr<std::string>> Next();
@@ -63,6 +65,7 @@ class BodyReader {
   const std::vector<Wanted> wanted_;
   const int max_batch_messages_;
   const uint64_t max_batch_bytes_;
+  const bool headers_only_;
   size_t next_ = 0;
   size_t planned_ = 0;  // wanted_[0, planned_) were asked for or left to FetchBody
   bool batching_;

@@ -286,9 +286,16 @@ class FakeMailboxClient : public clients::MailboxClient {
     std::set<uint32_t> uids(request.uids().begin(), request.uids().end());
     for (const auto& msg : *box) {
       if (!uids.count(msg.uid)) continue;
-      if (request.max_message_size() != 0 && msg.body.size() > request.max_message_size()) continue;
       auto* body = resp.add_bodies();
       body->set_uid(msg.uid);
+      if (request.headers_only()) {
+        body->set_data(msg.body.substr(0, HeaderSectionLength(msg.body)));
+        continue;
+      }
+      if (request.max_message_size() != 0 && msg.body.size() > request.max_message_size()) {
+        resp.mutable_bodies()->RemoveLast();
+        continue;
+      }
       body->set_data(msg.body);
     }
     co_return resp;

@@ -85,6 +85,21 @@ TEST_CASE("imap-access body reader: batches of small messages, large ones alone"
   CHECK(reader.batch_calls() == 4);
 }
 
+TEST_CASE("imap-access body reader: headers only, large messages batched too") {
+  Fixture f;
+  std::vector<size_t> sizes(10, 1000);
+  sizes[4] = 300 * 1024;  // whole, it would be read alone with FetchBody
+  f.Deliver(sizes);
+  BodyReader reader(f.store, kAccount, "INBOX", f.All(), 64, 1 << 20, /*headers_only=*/true);
+  auto bodies = f.ReadAll(reader, 10);
+  for (uint32_t i = 0; i < 10; ++i) {
+    REQUIRE(bodies[i].ok());
+    CHECK(*bodies[i] == "Subject: m" + std::to_string(i + 1) + "\r\n\r\n");
+  }
+  CHECK(f.store.calls("FetchBodies") == 1);
+  CHECK(f.store.calls("FetchBody") == 0);
+}
+
 TEST_CASE("imap-access body reader: a batch stops at its byte budget") {
   Fixture f;
   f.Deliver(std::vector<size_t>(20, 200 * 1024));
