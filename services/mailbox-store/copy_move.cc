@@ -64,7 +64,8 @@ absl::Status DoCopy(pg::Pool& pool, const v1::CopyMessagesRequest& req,
                                      {account.id, source.id, uids})
                                .status());
       MAIL_ASSIGN_OR_RETURN(int64_t moved, BumpModseq(conn, account.id, source.id));
-      MAIL_RETURN_IF_ERROR(RecordExpunged(conn, source.id, std::string(picked.Get(0, 2)), moved));
+      MAIL_RETURN_IF_ERROR(
+          RecordExpunged(conn, account.id, source.id, std::string(picked.Get(0, 2)), moved));
     }
     for (size_t i = 0; i < source_uids.size(); ++i) {
       resp->add_source_uids(source_uids[i]);

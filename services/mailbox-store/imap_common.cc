@@ -113,15 +113,15 @@ absl::Status NotifyChange(pg::Connection& conn, int64_t account_id, int64_t mail
       .status();
 }
 
-absl::Status RecordExpunged(pg::Connection& conn, int64_t mailbox_id, const std::string& uids,
-                            int64_t modseq) {
+absl::Status RecordExpunged(pg::Connection& conn, int64_t account_id, int64_t mailbox_id,
+                            const std::string& uids, int64_t modseq) {
   return conn
       .Exec(
-          "WITH old AS (DELETE FROM mailstore.expunged WHERE mailbox_id = $1 AND modseq < "
-          "$3::bigint - $4::bigint) INSERT INTO mailstore.expunged (mailbox_id, uid, modseq) "
-          "SELECT $1, unnest($2::bigint[]), $3 ON CONFLICT (mailbox_id, uid) DO UPDATE SET "
-          "modseq = EXCLUDED.modseq",
-          {mailbox_id, uids, modseq, kKeptExpungeModseqs})
+          "WITH old AS (DELETE FROM mailstore.expunged WHERE account_id = $5 AND mailbox_id = "
+          "$1 AND modseq < $3::bigint - $4::bigint) INSERT INTO mailstore.expunged "
+          "(mailbox_id, account_id, uid, modseq) SELECT $1, $5, unnest($2::bigint[]), $3 ON "
+          "CONFLICT (mailbox_id, uid) DO UPDATE SET modseq = EXCLUDED.modseq",
+          {mailbox_id, uids, modseq, kKeptExpungeModseqs, account_id})
       .status();
 }
 

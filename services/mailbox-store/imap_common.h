@@ -50,8 +50,8 @@ absl::StatusOr<int64_t> BumpModseq(pg::Connection& conn, int64_t account_id, int
 // the change at `modseq` (from BumpModseq in the same transaction, which holds the
 // mailbox row, so tombstones appear in modseq order), and drops tombstones more than
 // kKeptExpungeModseqs changes old.
-absl::Status RecordExpunged(pg::Connection& conn, int64_t mailbox_id, const std::string& uids,
-                            int64_t modseq);
+absl::Status RecordExpunged(pg::Connection& conn, int64_t account_id, int64_t mailbox_id,
+                            const std::string& uids, int64_t modseq);
 inline constexpr int64_t kKeptExpungeModseqs = 10000;
 
 // Locks the account row first, the order every changing transaction follows

@@ -269,7 +269,8 @@ absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& r
       conn->Exec("SELECT uidvalidity, uidnext, highest_modseq, (SELECT count(*) FROM "
                  "mailstore.messages WHERE account_id = $2 AND mailbox_id = $1 AND uid <= $3), "
                  "CASE WHEN $4::boolean THEN (SELECT coalesce(array_agg(uid ORDER BY uid)::text, "
-                 "'{}') FROM mailstore.expunged WHERE mailbox_id = $1 AND modseq > $5 AND uid <= "
+                 "'{}') FROM mailstore.expunged WHERE account_id = $2 AND mailbox_id = $1 AND "
+                 "modseq > $5 AND uid <= "
                  "$3) END FROM mailstore.mailboxes WHERE id = $1",
                  {mailbox.id, account.id, known_max, with_expunged,
                   static_cast<int64_t>(req.changed_since())}));
@@ -405,7 +406,8 @@ absl::Status MailboxServiceImpl::DoExpungeMessages(const v1::ExpungeMessagesRequ
                                    {account.id, freed})
                              .status());
     MAIL_ASSIGN_OR_RETURN(int64_t modseq, BumpModseq(conn, account.id, mailbox.id));
-    MAIL_RETURN_IF_ERROR(RecordExpunged(conn, mailbox.id, std::string(expunged), modseq));
+    MAIL_RETURN_IF_ERROR(
+        RecordExpunged(conn, account.id, mailbox.id, std::string(expunged), modseq));
     CollectOrphanBlobs(conn, blobs);
     for (uint32_t uid : pg::ParseIntArray(expunged)) resp->add_expunged_uids(uid);
     return absl::OkStatus();

@@ -113,7 +113,7 @@ absl::Status DoRename(pg::Pool& pool, const v1::RenameMailboxRequest& req) {
                     "'{}') FROM m",
                     {account.id, source.id, created.GetInt(0, 0)}));
       MAIL_ASSIGN_OR_RETURN(int64_t modseq, BumpModseq(conn, account.id, source.id));
-      return RecordExpunged(conn, source.id, std::string(moved.Get(0, 0)), modseq);
+      return RecordExpunged(conn, account.id, source.id, std::string(moved.Get(0, 0)), modseq);
     }
     // The mailbox and everything below it; a clash below gives ALREADY_EXISTS (23505).
     MAIL_RETURN_IF_ERROR(

@@ -6,6 +6,7 @@
 -- reader older than that finds the count of its messages wrong and lists the UIDs.
 CREATE TABLE mailstore.expunged (
   mailbox_id bigint NOT NULL REFERENCES mailstore.mailboxes (id) ON DELETE CASCADE,
+  account_id bigint NOT NULL,  -- shard key, as in messages
   uid        bigint NOT NULL,
   modseq     bigint NOT NULL,
   PRIMARY KEY (mailbox_id, uid)
