@@ -19,7 +19,8 @@ constexpr std::chrono::milliseconds kWatchedInterval(30000);
 
 }  // namespace
 
-void Session::MailboxChanged() {
+void Session::MailboxChanged(std::chrono::steady_clock::time_point heard) {
+  if (!change_pending_ || heard < change_heard_) change_heard_ = heard;
   change_pending_ = true;
   if (reading_idle_) stream_->Interrupt();
 }
@@ -38,8 +39,8 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
     std::weak_ptr<Session> weak = weak_from_this();
     asio::any_io_executor strand = executor_;
     auto on_change = [weak, strand] {
-      asio::post(strand, [weak] {
-        if (auto self = weak.lock()) self->MailboxChanged();
+      asio::post(strand, [weak, heard = std::chrono::steady_clock::now()] {
+        if (auto self = weak.lock()) self->MailboxChanged(heard);
       });
     };
     if (config_.watches != nullptr) {
@@ -52,14 +53,23 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
     }
   }
   std::string line;
+  // When the change being pushed was heard (IdlePushed), while its news is on the way.
+  std::optional<std::chrono::steady_clock::time_point> pushing;
   for (;;) {
+    const bool news = pushing.has_value() && !out_.empty();
     bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
     if (!flushed) {
       closing_ = true;
       co_return;
     }
+    if (news && metrics_ != nullptr) {
+      metrics_->IdlePushed(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - *pushing).count());
+    }
+    pushing.reset();
     if (change_pending_) {
       change_pending_ = false;
+      pushing = change_heard_;
       co_await SyncSelected();
       continue;
     }
@@ -98,6 +108,7 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
       closing_ = true;
       co_return;
     }
+    if (change_pending_) pushing = change_heard_;
     change_pending_ = false;
     co_await SyncSelected();
   }

@@ -23,6 +23,11 @@ Metrics::Metrics(prometheus::Registry& registry)
       bytes_sent_(metrics::CounterFamily(registry, "mailsuite_imap_access_sent_bytes_total",
                                          "Octets written to IMAP clients.")
                       .Add({})),
+      idle_push_(metrics::HistogramFamily(
+                     registry, "mailsuite_imap_access_idle_push_seconds",
+                     "IDLE: from a mailbox change reaching this process to the news written "
+                     "to a client.")
+                     .Add({}, metrics::LatencyBuckets())),
       active_(metrics::GaugeFamily(registry, "mailsuite_imap_access_sessions_active",
                                    "IMAP sessions open now.")
                   .Add({})) {

@@ -6,6 +6,7 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <cstdint>
@@ -35,6 +36,9 @@ class Metrics {
   // A mailbox listed for SELECT or a re-read: "full" (every message) or "delta" (the
   // changes since the session's or the snapshot cache's modseq).
   void MailboxList(std::string_view kind);
+  // IDLE: from the moment this process heard of a change of the mailbox to the moment
+  // the session wrote the news (EXISTS, EXPUNGE, FETCH) to its client.
+  void IdlePushed(double seconds) { idle_push_.Observe(seconds); }
 
  private:
   prometheus::Family<prometheus::Counter>& sessions_;
@@ -43,6 +47,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& limited_;
   prometheus::Family<prometheus::Counter>& lists_;
   prometheus::Counter& bytes_sent_;
+  prometheus::Histogram& idle_push_;
   prometheus::Gauge& active_;
 };
 

@@ -9,6 +9,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -133,8 +134,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> CmdSearch(const imap::Command& cmd);   // SEARCH, UID SEARCH
   asio::awaitable<void> CmdIdle(const imap::Command& cmd);
   asio::awaitable<void> CmdQuota(const imap::Command& cmd);  // GETQUOTA, GETQUOTAROOT
-  // Called on the strand when mailbox-store reports a change during IDLE.
-  void MailboxChanged();
+  // Called on the strand when mailbox-store reports a change during IDLE, which this
+  // process heard of at `heard`.
+  void MailboxChanged(std::chrono::steady_clock::time_point heard);
 
   // Shared by LOGIN and AUTHENTICATE (cmd_login.cc): checks the password, replies.
   asio::awaitable<void> Login(const imap::Command& cmd, const std::string& user,
@@ -215,6 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // IDLE: a WatchMailbox change arrived (set on the strand); reading_idle_ while IDLE
   // waits for DONE, so a change can interrupt that read.
   bool change_pending_ = false;
+  std::chrono::steady_clock::time_point change_heard_;  // of the oldest pending change
   bool reading_idle_ = false;
 };
 

@@ -330,6 +330,9 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.assertEqual(f.readline(), b"* 1 EXISTS\r\n")
         # Pushed through LISTEN/NOTIFY and WatchMailbox (a poll would take up to 500 ms).
         self.assertLess(time.monotonic() - accepted, 0.3)
+        # imap-access measures its own part of that (change heard -> news written).
+        self.assertGreaterEqual(self.suite.metric(
+            "imap-access", "mailsuite_imap_access_idle_push_seconds_count") or 0, 1)
         # The idler saw it first, so it is \Recent there (RFC 3501 §2.3.2).
         self.assertEqual(f.readline(), b"* 1 RECENT\r\n")
         # The other session expunges it.
