@@ -9,10 +9,12 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 
 namespace mail::base {
 
 std::vector<std::string> ParseFlags(int argc, char** argv, std::string_view usage) {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(absl::string_view(usage.data(), usage.size()));
   for (const auto& [name, flag] : absl::GetAllFlags()) {
     std::string var = "MAILSUITE_" + absl::AsciiStrToUpper(name);

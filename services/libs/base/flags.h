@@ -11,7 +11,10 @@
 namespace mail::base {
 
 // Applies MAILSUITE_* variables, parses argv, exits with a message on a bad flag.
-// Returns the positional arguments (argv[0] excluded).
+// Returns the positional arguments (argv[0] excluded). Being every process's first
+// call, it also turns off absl::Mutex deadlock detection, which Debian's Abseil (built
+// without NDEBUG) leaves on: it costs a global lock and a graph update on every Mutex
+// acquisition, for a check the tests (Debug builds, sanitizers) are the place for.
 std::vector<std::string> ParseFlags(int argc, char** argv, std::string_view usage);
 
 // "host:port" split; false when malformed. "[::1]:25" is accepted.
