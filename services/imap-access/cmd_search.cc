@@ -2,11 +2,13 @@
 // SAVE and "$" of RFC 5182). Flags, UIDs, sizes and internal dates are matched against the
 // session's snapshot. Header keys (SUBJECT, FROM, HEADER ...) go to mailbox-store in one
 // SearchMessages call, which matches the decoded fields in SQL. BODY, TEXT and the SENT*
-// dates read each message once (in FetchBodies batches) and match case-insensitive
-// substrings on the raw text, as header keys do when the store lacks SearchMessages.
+// dates read each message once (in FetchBodies batches); BODY and TEXT match
+// case-insensitive substrings of the decoded text parts (and header fields), header keys
+// the raw field when the store lacks SearchMessages.
 // No EXPUNGE is sent during SEARCH (RFC 3501 §7.4.1).
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -18,6 +20,9 @@
 #include "services/libs/imap/response.h"
 #include "services/libs/imap/search.h"
 #include "services/libs/imap/sequence_set.h"
+#include "services/libs/mail/encoded_words.h"
+#include "services/libs/mail/header.h"
+#include "services/libs/mail/mime.h"
 
 namespace mail::imap_access {
 namespace {
@@ -78,6 +83,25 @@ struct Candidate {
   bool recent;              // \Recent in this session (RECENT, NEW, OLD)
   bool saved;               // in the saved result ("$", RFC 5182)
   const HeaderHits* header_hits;
+  // What BODY and TEXT match, made on first use: the text parts decoded (transfer
+  // encoding undone, charset converted to UTF-8), and the header fields decoded.
+  mutable std::optional<std::string> text, header;
+
+  const std::string& DecodedText() const {
+    if (!text) text = mime::SearchableText(*body, mime::Parse(*body));
+    return *text;
+  }
+  const std::string& DecodedHeader() const {
+    if (!header) {
+      header.emplace();
+      std::string_view raw(*body);
+      for (const mime::HeaderField& f :
+           mime::ParseHeader(raw.substr(0, HeaderSectionLength(raw)))) {
+        absl::StrAppend(&*header, f.name, ": ", mime::DecodeEncodedWords(f.value), "\n");
+      }
+    }
+    return *header;
+  }
 };
 
 bool HasFlagHere(const Candidate& c, const std::string& flag) {
@@ -151,10 +175,13 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
       // RFC 3501: HEADER with an empty string matches every message with the field.
       return false;
     }
+    // RFC 3501 §6.4.4 (RFC 9051 §6.4.4.2): the decoded text, as Dovecot matches it, so
+    // quoted-printable or base64 bodies and encoded-word headers are found.
     case Kind::kBody:
-      return imap::ContainsIgnoreCase(parts.text, key.text);
+      return imap::ContainsIgnoreCase(c.DecodedText(), key.text);
     case Kind::kText:
-      return imap::ContainsIgnoreCase(*c.body, key.text);
+      return imap::ContainsIgnoreCase(c.DecodedHeader(), key.text) ||
+             imap::ContainsIgnoreCase(c.DecodedText(), key.text);
     default:
       return false;
   }
@@ -230,7 +257,9 @@ asio::awaitable<void> Session::CmdSearch(const imap::Command& cmd) {
                 needs_body ? &body : nullptr,
                 RecentHere(box, message.uid()),
                 std::binary_search(saved.begin(), saved.end(), message.uid()),
-                &header_hits};
+                &header_hits,
+                std::nullopt,
+                std::nullopt};
     if (Matches(program->root, c, box.count(), box.max_uid())) {
       hits.push_back(cmd.uid ? message.uid() : i + 1);
       hit_uids.push_back(message.uid());

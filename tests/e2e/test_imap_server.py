@@ -224,6 +224,18 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
                          [b"1 2"])
         self.assertEqual(rpcs("SearchMessages"), searches + 5)
         self.assertEqual(rpcs("FetchBodies") + rpcs("FetchBody"), bodies)  # no body read
+        # BODY and TEXT match the decoded text: quoted-printable here.
+        qp = ("From: <sender@elsewhere.test>\r\nTo: <emil@example.test>\r\nSubject: qp\r\n"
+              "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+              "Content-Transfer-Encoding: quoted-printable\r\n\r\nViele Gr=C3=BC=C3=9Fe aus "
+              "K=C3=B6ln\r\n")
+        with smtplib.SMTP("127.0.0.1", self.suite.ports["smtp"], timeout=30) as smtp:
+            smtp.sendmail("sender@elsewhere.test", ["emil@example.test"], qp)
+        self.ok(imap.noop())
+        imap.literal = "GRüßE AUS köln".encode()  # ASCII letters fold, others do not
+        self.assertEqual(self.ok(imap.search("UTF-8", "BODY")), [b"3"])
+        imap.literal = "grüße aus".encode()
+        self.assertEqual(self.ok(imap.search("UTF-8", "TEXT")), [b"1 3"])  # 1: its Subject
         # Messages stored before the fields were kept (older versions) get them on the
         # first search, once.
         emil = ("account_id = (SELECT id FROM mailstore.accounts WHERE local_part = 'emil')")
