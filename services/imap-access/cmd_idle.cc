@@ -55,6 +55,9 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
   std::string line;
   // When the change being pushed was heard (IdlePushed), while its news is on the way.
   std::optional<std::chrono::steady_clock::time_point> pushing;
+  // The last re-read failed (mailbox-store busy or away): try again at the poll
+  // interval rather than at the next change or the 30 s safety re-read.
+  bool stale = false;
   for (;;) {
     const bool news = pushing.has_value() && !out_.empty();
     bool flushed = co_await Flush();  // not in the condition: GCC 12 miscompiles that
@@ -70,14 +73,15 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
     if (change_pending_) {
       change_pending_ = false;
       pushing = change_heard_;
-      co_await SyncSelected();
+      const bool synced = co_await SyncSelected();
+      stale = !synced;
       continue;
     }
     const bool watched = watch != nullptr && !watch->ended();
     waiting_for_command_ = true;
     reading_idle_ = true;
-    net::ReadResult read = co_await stream_->ReadLine(&line, config_.limits.max_line,
-                                                      watched ? kWatchedInterval : kPollInterval);
+    net::ReadResult read = co_await stream_->ReadLine(
+        &line, config_.limits.max_line, watched && !stale ? kWatchedInterval : kPollInterval);
     reading_idle_ = false;
     waiting_for_command_ = false;
     if (closing_ || read == net::ReadResult::kClosed) {
@@ -110,7 +114,8 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
     }
     if (change_pending_) pushing = change_heard_;
     change_pending_ = false;
-    co_await SyncSelected();
+    const bool synced = co_await SyncSelected();
+    stale = !synced;
   }
 }
 

@@ -317,8 +317,8 @@ asio::awaitable<void> Session::Dispatch(const imap::Command& cmd) {
   co_await (this->*(entry->handler))(cmd);
 }
 
-asio::awaitable<void> Session::SyncSelected() {
-  if (!selected_) co_return;
+asio::awaitable<bool> Session::SyncSelected() {
+  if (!selected_) co_return true;
   v1::ListMessagesRequest request;
   request.set_account(account_);
   request.set_mailbox(selected_->name);
@@ -330,8 +330,9 @@ asio::awaitable<void> Session::SyncSelected() {
     fresh = co_await ListMessages(request);
   }
   // A failed refresh changes nothing: the client sees the news at a later command.
-  if (!fresh.ok()) co_return;
+  if (!fresh.ok()) co_return false;
   Send(ApplySnapshot(&*selected_, *fresh, !rev2_));
+  co_return true;
 }
 
 asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> Session::ListMessages(

@@ -155,8 +155,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<std::optional<SelectedMailbox>> LoadMailbox(const imap::Command& cmd,
                                                               const std::string& name,
                                                               bool read_only);
-  // Re-reads the selected mailbox and queues what changed (selected.h).
-  asio::awaitable<void> SyncSelected();
+  // Re-reads the selected mailbox and queues what changed (selected.h). False when the
+  // re-read failed (nothing changed; the client hears later).
+  asio::awaitable<bool> SyncSelected();
   // mailbox-store's ListMessages of a whole mailbox, through config_.reads when set.
   asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> ListMessages(
       const v1::ListMessagesRequest& request);
