@@ -1,3 +1,14 @@
+-- From here on decoded (UTF-8) header text is stored as jsonb at every delivery: in a
+-- database of another encoding some deliveries would fail, so refuse to start instead
+-- (tools/up, the test harness and the Kubernetes manifests all create UTF8 databases).
+DO $$
+BEGIN
+  IF current_setting('server_encoding') <> 'UTF8' THEN
+    RAISE EXCEPTION 'mailsuite needs a UTF8 database; this one is %',
+      current_setting('server_encoding');
+  END IF;
+END $$;
+
 -- Expunge tombstones (issue 5): a reader that holds a mailbox as of modseq M (an IMAP
 -- session's snapshot) asks ListMessages for the changes since M; the messages expunged
 -- since then are these rows, instead of the whole list of UIDs that remain. Written with
