@@ -155,8 +155,8 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
   // LIST-EXTENDED and IMAP4rev2 clients); with RECURSIVEMATCH when a descendant meets
   // the selection options (with CHILDINFO); LSUB "" % shows "a" as \Noselect when only
   // "a/b" is subscribed (RFC 3501 §6.3.9). No selection option other than
-  // RECURSIVEMATCH can select a mailbox that does not exist: subscriptions live on
-  // existing mailboxes here.
+  // RECURSIVEMATCH can select a mailbox that does not exist, except SUBSCRIBED for a
+  // name still subscribed after its mailbox was deleted (below).
   const bool nonexistent_attr = list.extended || rev2_;
   std::set<std::string> missing_seen;
   auto list_missing_parents = [&](const std::string& name) {
@@ -183,6 +183,30 @@ asio::awaitable<void> Session::CmdList(const imap::Command& cmd) {
       }
     }
   };
+  // Subscribed names without a mailbox (a subscribed mailbox was deleted; RFC 3501
+  // §6.3.6 keeps the subscription): LSUB shows them as \Noselect, LIST (SUBSCRIBED) as
+  // \NonExistent (RFC 5258 §3.1 example); a LIST without that selection does not.
+  if (lsub || list.select_subscribed) {
+    for (const std::string& name : boxes->subscribed_without_mailbox()) {
+      if (names.count(name) > 0 || !pattern_matches(name)) continue;
+      missing_seen.insert(name);  // not again as a missing parent
+      const std::string prefix = name + imap::kHierarchyDelimiter;
+      auto below = names.lower_bound(prefix);
+      std::vector<std::string> attrs{below != names.end() && absl::StartsWith(*below, prefix)
+                                         ? "\\HasChildren"
+                                         : "\\HasNoChildren"};
+      if (lsub) {
+        attrs.push_back("\\Noselect");
+        Send(imap::Untagged(list_line(attrs, name)));
+      } else if (!list.select_special_use) {
+        attrs.push_back("\\NonExistent");
+        attrs.push_back("\\Subscribed");
+        std::string line = list_line(attrs, name);
+        if (list.select_recursive && has_descendant(name, true, false)) line += childinfo();
+        Send(imap::Untagged(line));
+      }
+    }
+  }
   for (const auto& b : boxes->mailboxes()) {
     list_missing_parents(b.name());
     if (!pattern_matches(b.name())) continue;

@@ -245,6 +245,15 @@ absl::Status MailboxServiceImpl::DoListMailboxes(const v1::ListMailboxesRequest&
       m->set_deleted(static_cast<uint32_t>(r.GetInt(i, 10)));
     }
   }
+  // RFC 3501 §6.3.6: names still subscribed after their mailbox was deleted.
+  MAIL_ASSIGN_OR_RETURN(
+      pg::Result orphans,
+      conn->Exec("SELECT name FROM mailstore.orphan_subscriptions WHERE account_id = $1 ORDER BY "
+                 "name",
+                 {account.id}));
+  for (int i = 0; i < orphans.rows(); ++i) {
+    resp->add_subscribed_without_mailbox(std::string(orphans.Get(i, 0)));
+  }
   return absl::OkStatus();
 }
 

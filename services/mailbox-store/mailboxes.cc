@@ -12,6 +12,19 @@
 namespace mail::mailbox_store {
 namespace {
 
+// A mailbox that now has the name of a subscription whose mailbox was deleted takes it
+// back (migrations/0006_orphan_subscriptions.sql). After every create and rename.
+absl::Status AdoptSubscriptions(pg::Connection& conn, int64_t account_id) {
+  return conn
+      .Exec(
+          "WITH o AS (DELETE FROM mailstore.orphan_subscriptions s USING "
+          "mailstore.mailboxes b WHERE s.account_id = $1 AND b.account_id = $1 AND b.name = "
+          "s.name RETURNING s.name) UPDATE mailstore.mailboxes SET subscribed = true WHERE "
+          "account_id = $1 AND name IN (SELECT name FROM o)",
+          {account_id})
+      .status();
+}
+
 absl::Status DoCreate(pg::Pool& pool, const v1::CreateMailboxRequest& req,
                       v1::CreateMailboxResponse* resp) {
   const std::string name = CanonicalName(req.name());
@@ -34,6 +47,7 @@ absl::Status DoCreate(pg::Pool& pool, const v1::CreateMailboxRequest& req,
                   "RETURNING id",
                   {account.id, name, uidvalidity, use}));
     if (r.rows() == 0) return absl::AlreadyExistsError(absl::StrCat("mailbox ", name, " exists"));
+    MAIL_RETURN_IF_ERROR(AdoptSubscriptions(conn, account.id));
     resp->set_uidvalidity(static_cast<uint32_t>(uidvalidity));
     return absl::OkStatus();
   });
@@ -68,8 +82,11 @@ absl::Status DoDelete(pg::Pool& pool, const v1::DeleteMailboxRequest& req) {
     MAIL_RETURN_IF_ERROR(LockAccount(conn, account.id));
     MAIL_ASSIGN_OR_RETURN(MailboxRow mailbox, FindMailbox(conn, account.id, name));
     MAIL_RETURN_IF_ERROR(RemoveMessages(conn, account.id, mailbox.id));
-    MAIL_RETURN_IF_ERROR(conn.Exec("DELETE FROM mailstore.mailboxes WHERE id = $1 AND "
-                                   "account_id = $2",
+    // RFC 3501 §6.3.6: the name stays subscribed though the mailbox is gone.
+    MAIL_RETURN_IF_ERROR(conn.Exec("WITH d AS (DELETE FROM mailstore.mailboxes WHERE id = $1 AND "
+                                   "account_id = $2 RETURNING name, subscribed) INSERT INTO "
+                                   "mailstore.orphan_subscriptions (account_id, name) SELECT $2, "
+                                   "name FROM d WHERE subscribed ON CONFLICT DO NOTHING",
                                    {mailbox.id, account.id})
                              .status());
     // Sessions that have it selected learn at their next sync that it is gone.
@@ -113,7 +130,9 @@ absl::Status DoRename(pg::Pool& pool, const v1::RenameMailboxRequest& req) {
                     "'{}') FROM m",
                     {account.id, source.id, created.GetInt(0, 0)}));
       MAIL_ASSIGN_OR_RETURN(int64_t modseq, BumpModseq(conn, account.id, source.id));
-      return RecordExpunged(conn, account.id, source.id, std::string(moved.Get(0, 0)), modseq);
+      MAIL_RETURN_IF_ERROR(
+          RecordExpunged(conn, account.id, source.id, std::string(moved.Get(0, 0)), modseq));
+      return AdoptSubscriptions(conn, account.id);
     }
     // The mailbox and everything below it; a clash below gives ALREADY_EXISTS (23505).
     MAIL_RETURN_IF_ERROR(
@@ -122,6 +141,7 @@ absl::Status DoRename(pg::Pool& pool, const v1::RenameMailboxRequest& req) {
                   "'/')",
                   {account.id, source.name, to})
             .status());
+    MAIL_RETURN_IF_ERROR(AdoptSubscriptions(conn, account.id));
     return NotifyChange(conn, account.id, source.id, 0);
   });
 }
@@ -129,11 +149,25 @@ absl::Status DoRename(pg::Pool& pool, const v1::RenameMailboxRequest& req) {
 absl::Status DoSubscribe(pg::Pool& pool, const v1::SetSubscriptionRequest& req) {
   MAIL_ASSIGN_OR_RETURN(pg::PooledConnection conn, pool.Acquire());
   MAIL_ASSIGN_OR_RETURN(AccountRow account, FindAccount(*conn, req.account()));
-  MAIL_ASSIGN_OR_RETURN(MailboxRow mailbox,
-                        FindMailbox(*conn, account.id, CanonicalName(req.name())));
+  const std::string name = CanonicalName(req.name());
+  absl::StatusOr<MailboxRow> mailbox = FindMailbox(*conn, account.id, name);
+  if (!mailbox.ok()) {
+    if (mailbox.status().code() != absl::StatusCode::kNotFound) return mailbox.status();
+    // A name whose mailbox was deleted: already subscribed, and UNSUBSCRIBE removes it.
+    MAIL_ASSIGN_OR_RETURN(
+        pg::Result orphan,
+        conn->Exec(req.subscribed()
+                       ? "SELECT name FROM mailstore.orphan_subscriptions WHERE account_id = $1 "
+                         "AND name = $2"
+                       : "DELETE FROM mailstore.orphan_subscriptions WHERE account_id = $1 AND "
+                         "name = $2 RETURNING name",
+                   {account.id, name}));
+    if (orphan.rows() == 0) return mailbox.status();
+    return absl::OkStatus();
+  }
   return conn
       ->Exec("UPDATE mailstore.mailboxes SET subscribed = $3 WHERE id = $1 AND account_id = $2",
-             {mailbox.id, account.id, req.subscribed()})
+             {mailbox->id, account.id, req.subscribed()})
       .status();
 }
 

@@ -27,7 +27,7 @@ import harness  # noqa: E402
 
 SERVICES = ("mailbox-store", "smtp-ingress", "imap-access")
 PASSWORD = "imap secret"
-USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus", "hana")
+USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus", "hana", "ivo")
 
 
 
@@ -284,6 +284,30 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.ok(reader._simple_command("NOOP"))
         self.assertEqual(reader.untagged_responses.pop("EXPUNGE", None), [b"2"])
         self.assertEqual(self.ok(reader.uid("SEARCH", "ALL")), [b"2 5"])
+
+    def test_deleting_a_mailbox_keeps_its_subscription(self):
+        # RFC 3501 §6.3.6: the server MUST NOT remove a name from the subscription list
+        # because the mailbox no longer exists.
+        imap = self.imap("ivo")
+        self.ok(imap.create("Projects/Old"))
+        self.ok(imap.delete("Projects/Old"))
+        self.assertIn(b'(\\HasNoChildren \\Noselect) "/" Projects/Old',
+                      b"".join(self.ok(imap.lsub('""', "*"))))
+        data = b"".join(self.ok(imap._simple_command("LIST", "(SUBSCRIBED)", '""', '"*"'))
+                        and imap.untagged_responses.pop("LIST", []))
+        self.assertIn(b'(\\HasNoChildren \\NonExistent \\Subscribed) "/" Projects/Old', data)
+        # Plain LIST does not show it; SELECT finds nothing.
+        self.assertNotIn(b"Projects/Old", b"".join(self.ok(imap.list('""', "*"))))
+        self.assertEqual(imap.select("Projects/Old")[0], "NO")
+        # Created again, the mailbox is subscribed (once); UNSUBSCRIBE of a name without
+        # a mailbox works too.
+        self.ok(imap.create("Projects/Old"))
+        self.assertEqual(
+            b"".join(self.ok(imap.lsub('""', "Projects/Old"))).count(b"Projects/Old"), 1)
+        self.ok(imap.delete("Projects/Old"))
+        self.ok(imap.unsubscribe("Projects/Old"))
+        self.assertNotIn(b"Projects/Old", b"".join(x for x in self.ok(imap.lsub('""', "*")) if x))
+        self.assertEqual(imap.unsubscribe("Projects/Old")[0], "NO")
 
     def test_select_starts_from_the_cached_snapshot(self):
         def lists(kind):
