@@ -1,6 +1,7 @@
 // libFuzzer target for the MIME structure parser: parse, ENVELOPE, BODYSTRUCTURE, the
-// part table round trip, section resolution and RFC 2047 decoding of any input must
-// neither crash nor hang, and the offsets must stay inside the input.
+// part table round trip, section resolution, RFC 2047 decoding and the header fields
+// stored for SEARCH of any input must neither crash nor hang, the offsets must stay
+// inside the input and the stored header fields must be a JSON object.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +24,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!IsWellFormedImapList(s.envelope) || !IsWellFormedImapList(s.bodystructure) ||
       !IsWellFormedImapList(s.body)) {
     abort();
+  }
+  // The header fields stored for SEARCH go into a jsonb column: an object, with no raw
+  // control character (PostgreSQL would refuse the delivery).
+  if (s.search_headers.size() < 2 || s.search_headers.front() != '{' ||
+      s.search_headers.back() != '}') {
+    abort();
+  }
+  for (char c : s.search_headers) {
+    if (static_cast<unsigned char>(c) < 0x20) abort();
   }
   auto table = mail::mime::DecodePartTable(s.parts);
   if (!table.ok() || table->parts.size() != m.parts.size()) abort();
