@@ -1,7 +1,6 @@
 // EXPUNGE (RFC 3501 §6.4.3) and UID EXPUNGE (RFC 4315 §2.1): remove the messages marked
 // \Deleted (for UID EXPUNGE: only those in the UID set) and announce each with
 // "* n EXPUNGE", highest number first so every number is right when read.
-#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -49,15 +48,9 @@ asio::awaitable<void> Session::CmdExpunge(const imap::Command& cmd) {
       BackendError(cmd, "ExpungeMessages", result.status());
       co_return;
     }
-    // Ours are announced from the reply, so the re-read below, a delta, need not list
-    // the mailbox's UIDs to find them.
-    std::vector<uint32_t> gone(result->expunged_uids().begin(), result->expunged_uids().end());
-    std::sort(gone.begin(), gone.end());
-    Send(RemoveMessages(&*selected_, [&gone](uint32_t uid) {
-      return std::binary_search(gone.begin(), gone.end(), uid);
-    }));
   }
-  // Whatever else is gone now (anyone else's) is announced by the next snapshot.
+  // Whatever is gone now (ours, from the store's tombstones, and anyone else's) is
+  // announced by the re-read.
   co_await SyncSelected();
   Tagged(cmd, "OK", "", cmd.uid ? "UID EXPUNGE completed" : "EXPUNGE completed");
 }

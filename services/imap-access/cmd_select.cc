@@ -37,8 +37,6 @@ asio::awaitable<std::optional<SelectedMailbox>> Session::LoadMailbox(const imap:
     box.highest_modseq = 0;
     request.clear_changed_since();
     request.clear_known_max_uid();
-    request.clear_known_count();
-    request.clear_with_expunged();
     list = co_await ListMessages(request);
   }
   if (!list.ok()) {

@@ -120,6 +120,10 @@ std::string FormatFlags(const SnapshotMessage& message, bool recent) {
   return absl::StrCat("(\\Recent ", list, ")");
 }
 
+namespace {
+
+// Removes the messages whose UID is `gone` and returns their "n EXPUNGE" responses,
+// highest number first so every number is right when the client reads it.
 std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32_t)>& gone) {
   std::string out;
   size_t kept = 0;
@@ -144,6 +148,8 @@ std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32
   }
   return out;
 }
+
+}  // namespace
 
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh, bool rev1) {
   // What `fresh` says about the messages we hold: the listed state of each listed one,
@@ -199,12 +205,10 @@ void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request) 
   if (box.highest_modseq == 0) return;
   request->set_changed_since(box.highest_modseq);
   request->set_known_max_uid(box.max_uid());
-  request->set_known_count(box.count());
-  request->set_with_expunged(true);
 }
 
 bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh) {
-  if (!fresh.delta() || !fresh.has_expunged() || fresh.has_present_uids()) return true;
+  if (!fresh.delta() || fresh.has_present_uids()) return true;
   uint32_t left = box.count();
   for (uint32_t uid : fresh.expunged_uids()) {
     auto it = std::lower_bound(box.messages.begin(), box.messages.end(), uid,

@@ -98,10 +98,6 @@ inline bool HasFlag(const SnapshotMessage& message, std::string_view flag) {
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh,
                           bool rev1 = false);
 
-// Removes the messages whose UID is `gone` and returns their "n EXPUNGE" responses,
-// highest number first so every number is right when the client reads it.
-std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32_t)>& gone);
-
 // Fills `request` (account and mailbox already set) to ask for the changes since `box`
 // was last listed, when the store told its modseq; otherwise leaves a full re-read.
 void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request);

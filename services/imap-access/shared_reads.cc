@@ -1,7 +1,6 @@
 // Coalesced ListMessages; see shared_reads.h.
 #include "services/imap-access/shared_reads.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "services/libs/rpc/async_call.h"
@@ -36,13 +35,9 @@ asio::awaitable<absl::StatusOr<v1::ListMessagesResponse>> SharedReads::List(
   if (!me->make_call) {
     Result shared = *me->result;
     // The call claimed \Recent for the session that made it; here the messages read
-    // as they do after that claim (mailbox-store's recent.cc moves the mark past the
-    // last listed UID).
+    // as they do after that claim (the mark mailbox-store moved it to).
     if (shared.ok() && request.claim_recent()) {
-      uint32_t past =
-          shared->messages_size() > 0 ? shared->messages(shared->messages_size() - 1).uid() + 1 : 0;
-      if (request.changed_since() > 0) past = std::max(past, request.known_max_uid() + 1);
-      if (past > 0) shared->set_first_recent_uid(std::max(shared->first_recent_uid(), past));
+      shared->set_first_recent_uid(shared->next_first_recent_uid());
     }
     co_return shared;
   }

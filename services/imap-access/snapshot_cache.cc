@@ -15,6 +15,17 @@ std::shared_ptr<const SnapshotCache::Entry> SnapshotCache::Get(const std::string
 void SnapshotCache::Put(const std::string& account, const std::string& mailbox,
                         const SelectedMailbox& box) {
   if (box.highest_modseq == 0 || box.count() > max_messages_) return;
+  Key key{account, mailbox};
+  // A SELECT that found nothing new would copy the whole mailbox for nothing.
+  auto newer = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = slots_.find(key);
+    return it == slots_.end() || it->second.entry->uidvalidity != box.uidvalidity ||
+           it->second.entry->highest_modseq < box.highest_modseq;
+  };
+  {
+    absl::MutexLock lock(&mu_);
+    if (!newer()) return;
+  }
   // Only what a later SELECT reuses; copied outside the lock.
   auto entry = std::make_shared<Entry>();
   entry->uidvalidity = box.uidvalidity;
@@ -23,14 +34,10 @@ void SnapshotCache::Put(const std::string& account, const std::string& mailbox,
   entry->messages = box.messages;
   std::shared_ptr<const Entry> dropped;  // freed outside the lock
   absl::MutexLock lock(&mu_);
-  Key key{account, mailbox};
+  if (!newer()) return;  // another session put a later state meanwhile
   auto it = slots_.find(key);
   if (it != slots_.end()) {
-    const Entry& old = *it->second.entry;
-    if (old.uidvalidity == entry->uidvalidity && old.highest_modseq >= entry->highest_modseq) {
-      return;
-    }
-    messages_ -= old.count();
+    messages_ -= it->second.entry->count();
     dropped = std::move(it->second.entry);
     it->second.entry = std::move(entry);
     lru_.splice(lru_.begin(), lru_, it->second.lru);

@@ -269,35 +269,32 @@ absl::Status MailboxServiceImpl::DoListMessages(const v1::ListMessagesRequest& r
   // The mailbox row before the messages (one statement, so the count agrees with the
   // modseq): changes are serialised by the lock on this row, so everything up to
   // highest_modseq is visible to the reads below; later changes may show too and are
-  // sent again next time, which the reader applies idempotently.
-  // The tombstones come from the same snapshot as the count they must explain.
+  // sent again next time, which the reader applies idempotently. For a delta, the
+  // tombstones come from the same snapshot as the count they must explain.
   const int64_t known_max = static_cast<int64_t>(req.known_max_uid());
-  const bool with_expunged = delta && req.with_expunged();
   MAIL_ASSIGN_OR_RETURN(
       pg::Result head,
-      conn->Exec("SELECT uidvalidity, uidnext, highest_modseq, (SELECT count(*) FROM "
-                 "mailstore.messages WHERE account_id = $2 AND mailbox_id = $1 AND uid <= $3), "
-                 "CASE WHEN $4::boolean THEN (SELECT coalesce(array_agg(uid ORDER BY uid)::text, "
-                 "'{}') FROM mailstore.expunged WHERE account_id = $2 AND mailbox_id = $1 AND "
-                 "modseq > $5 AND uid <= "
-                 "$3) END FROM mailstore.mailboxes WHERE id = $1",
-                 {mailbox.id, account.id, known_max, with_expunged,
-                  static_cast<int64_t>(req.changed_since())}));
+      conn->Exec(
+          "SELECT uidvalidity, uidnext, highest_modseq, (SELECT count(*) FROM "
+          "mailstore.messages WHERE account_id = $2 AND mailbox_id = $1 AND uid <= $3), "
+          "CASE WHEN $4::boolean THEN (SELECT coalesce(array_agg(uid ORDER BY uid)::text, "
+          "'{}') FROM mailstore.expunged WHERE account_id = $2 AND mailbox_id = $1 AND "
+          "modseq > $5 AND uid <= "
+          "$3) END FROM mailstore.mailboxes WHERE id = $1",
+          {mailbox.id, account.id, known_max, delta, static_cast<int64_t>(req.changed_since())}));
   if (head.rows() == 0) return absl::NotFoundError("mailbox deleted while being listed");
   resp->set_uidvalidity(static_cast<uint32_t>(head.GetInt(0, 0)));
   resp->set_uidnext(static_cast<uint32_t>(head.GetInt(0, 1)));
   resp->set_highest_modseq(static_cast<uint64_t>(head.GetInt(0, 2)));
   resp->set_delta(delta);
-  if (with_expunged) {
-    resp->set_has_expunged(true);
+  if (delta) {
     resp->set_known_max_count(static_cast<uint32_t>(head.GetInt(0, 3)));
     for (uint32_t uid : pg::ParseIntArray(head.Get(0, 4))) resp->add_expunged_uids(uid);
   }
-  const bool count_differs = head.GetInt(0, 3) != static_cast<int64_t>(req.known_count());
-  if (delta && (req.with_present_uids() || (!req.with_expunged() && count_differs))) {
-    // Expunged since: UIDs only ever grow, so the messages up to known_max_uid can only
-    // have become fewer. Listed before the changes, so a change cannot name a UID this
-    // list lacks unless it is new.
+  if (delta && req.with_present_uids()) {
+    // Tombstones missing (pruned): every UID still there. UIDs only ever grow, so the
+    // messages up to known_max_uid can only have become fewer. Listed before the
+    // changes, so a change cannot name a UID this list lacks unless it is new.
     MAIL_ASSIGN_OR_RETURN(
         pg::Result present,
         conn->Exec("SELECT uid FROM mailstore.messages WHERE account_id = $1 AND mailbox_id = $2 "

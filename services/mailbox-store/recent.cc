@@ -33,6 +33,8 @@ absl::Status FillRecent(pg::Connection& conn, int64_t mailbox_id,
     if (r.rows() == 0) return absl::NotFoundError("mailbox deleted while being listed");
     const int64_t first = r.GetInt(0, 0);
     resp->set_first_recent_uid(static_cast<uint32_t>(std::min<int64_t>(first, UINT32_MAX)));
+    resp->set_next_first_recent_uid(
+        static_cast<uint32_t>(std::min<int64_t>(std::max(first, up_to), UINT32_MAX)));
     if (up_to <= first) return absl::OkStatus();
     MAIL_ASSIGN_OR_RETURN(
         pg::Result u,

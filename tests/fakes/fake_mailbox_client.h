@@ -259,6 +259,7 @@ class FakeMailboxClient : public clients::MailboxClient {
       if (request.claim_recent() && resp.messages_size() > 0) {
         first = std::max(first, resp.messages(resp.messages_size() - 1).uid() + 1);
       }
+      resp.set_next_first_recent_uid(first);
     }
     co_return resp;
   }

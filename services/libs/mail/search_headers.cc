@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "services/libs/base/log.h"
 #include "services/libs/mail/charset.h"
 #include "services/libs/mail/encoded_words.h"
 #include "services/libs/mail/mime.h"
@@ -12,24 +13,8 @@ namespace mail::mime {
 namespace {
 
 void AppendJsonString(std::string* out, std::string_view utf8) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (char c : utf8) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (c == '\n') {
-      out->append("\\n");
-    } else if (u < 0x20) {
-      // Not reached for folded text (controls are spaces), kept for field names.
-      out->append("\\u00");
-      out->push_back(kHex[u >> 4]);
-      out->push_back(kHex[u & 15]);
-    } else {
-      out->push_back(c);
-    }
-  }
+  base::AppendJsonEscaped(*out, utf8);
   out->push_back('"');
 }
 
