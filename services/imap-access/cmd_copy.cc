@@ -65,7 +65,8 @@ asio::awaitable<void> Session::CmdCopy(const imap::Command& cmd) {
   for (size_t i = box.messages.size(); i-- > 0;) {
     if (moved.count(box.messages[i].uid()) == 0) continue;
     Send(imap::Untagged(absl::StrCat(i + 1, " EXPUNGE")));
-    box.messages.erase(box.messages.begin() + static_cast<std::ptrdiff_t>(i));
+    std::vector<SnapshotMessage>& list = box.messages.Mutable();
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
   }
   Tagged(cmd, "OK", "", done);
 }

@@ -212,11 +212,11 @@ asio::awaitable<void> Session::CmdFetch(const imap::Command& cmd) {
       }
       std::map<uint32_t, const v1::MessageInfo*> by_uid;
       for (const auto& m : stored->messages()) by_uid[m.uid()] = &m;
-      for (auto& m : box.messages) {
-        auto it = by_uid.find(m.uid());
+      for (size_t i = 0; i < box.messages.size(); ++i) {
+        auto it = by_uid.find(box.messages[i].uid());
         if (it == by_uid.end()) continue;
-        m.SetFlags(it->second->flags());
-        now_seen.insert(m.uid());
+        box.messages.Mutable()[i].SetFlags(it->second->flags());
+        now_seen.insert(box.messages[i].uid());
       }
     }
   }

@@ -33,7 +33,7 @@ asio::awaitable<std::optional<SelectedMailbox>> Session::LoadMailbox(const imap:
       (list->uidvalidity() != box.uidvalidity || !DeltaAccountsForExpunges(box, *list))) {
     // Another mailbox of that name now (deleted and created again), or tombstones
     // dropped: list it whole.
-    box.messages.clear();
+    box.messages.Clear();
     box.highest_modseq = 0;
     request.clear_changed_since();
     request.clear_known_max_uid();
@@ -55,8 +55,10 @@ asio::awaitable<std::optional<SelectedMailbox>> Session::LoadMailbox(const imap:
     box.uidvalidity = list->uidvalidity();
     box.uidnext = list->uidnext();
     box.highest_modseq = list->highest_modseq();
-    box.messages.reserve(static_cast<size_t>(list->messages_size()));
-    for (const v1::MessageInfo& m : list->messages()) box.messages.emplace_back(m);
+    std::vector<SnapshotMessage> messages;
+    messages.reserve(static_cast<size_t>(list->messages_size()));
+    for (const v1::MessageInfo& m : list->messages()) messages.emplace_back(m);
+    box.messages = MessageList(std::move(messages));
   }
   if (config_.snapshots != nullptr) config_.snapshots->Put(account_, name, box);
   // RFC 3501 §2.3.2: what arrived since the last SELECT is \Recent for this session

@@ -74,7 +74,7 @@ asio::awaitable<void> Session::CmdStore(const imap::Command& cmd) {
     for (const auto& m : stored->messages()) by_uid[m.uid()] = &m;
     bool gone = false;
     for (uint32_t i : indexes) {
-      SnapshotMessage& message = box.messages[i];
+      SnapshotMessage& message = box.messages.Mutable()[i];
       auto it = by_uid.find(message.uid());
       if (it == by_uid.end()) {
         gone = true;  // expunged by another session; EXPUNGE comes later (§7.4.1)

@@ -113,6 +113,38 @@ std::string SnapshotMessage::FlagList() const {
   return out;
 }
 
+MessageList::MessageList(std::vector<SnapshotMessage> messages) {
+  if (!messages.empty()) {
+    list_ = std::make_shared<std::vector<SnapshotMessage>>(std::move(messages));
+  }
+}
+
+namespace {
+
+const std::vector<SnapshotMessage>& NoMessages() {
+  static const auto* none = new std::vector<SnapshotMessage>();
+  return *none;
+}
+
+}  // namespace
+
+std::vector<SnapshotMessage>::const_iterator MessageList::begin() const {
+  return list_ ? list_->cbegin() : NoMessages().cbegin();
+}
+
+std::vector<SnapshotMessage>::const_iterator MessageList::end() const {
+  return list_ ? list_->cend() : NoMessages().cend();
+}
+
+std::vector<SnapshotMessage>& MessageList::Mutable() {
+  if (!list_) {
+    list_ = std::make_shared<std::vector<SnapshotMessage>>();
+  } else if (list_.use_count() > 1) {
+    list_ = std::make_shared<std::vector<SnapshotMessage>>(*list_);
+  }
+  return *list_;
+}
+
 std::string FormatFlags(const SnapshotMessage& message, bool recent) {
   std::string list = message.FlagList();
   if (!recent) return absl::StrCat("(", list, ")");
@@ -120,38 +152,8 @@ std::string FormatFlags(const SnapshotMessage& message, bool recent) {
   return absl::StrCat("(\\Recent ", list, ")");
 }
 
-namespace {
-
-// Removes the messages whose UID is `gone` and returns their "n EXPUNGE" responses,
-// highest number first so every number is right when the client reads it.
-std::string RemoveMessages(SelectedMailbox* box, const std::function<bool(uint32_t)>& gone) {
-  std::string out;
-  size_t kept = 0;
-  std::vector<size_t> expunged;  // 0-based indexes, ascending
-  for (size_t i = 0; i < box->messages.size(); ++i) {
-    if (gone(box->messages[i].uid())) {
-      expunged.push_back(i);
-    } else {
-      if (kept != i) box->messages[kept] = std::move(box->messages[i]);
-      ++kept;
-    }
-  }
-  // From the highest sequence number down, so earlier numbers stay valid.
-  for (size_t j = expunged.size(); j-- > 0;) {
-    absl::StrAppend(&out, "* ", expunged[j] + 1, " EXPUNGE\r\n");
-  }
-  box->messages.resize(kept);
-  // RFC 5182 §2.1: expunged messages drop out of the saved search result.
-  if (!expunged.empty() && !box->saved_uids.empty()) {
-    std::vector<uint32_t>& saved = box->saved_uids;
-    saved.erase(std::remove_if(saved.begin(), saved.end(), gone), saved.end());
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh, bool rev1) {
+MessageChange ComputeChange(const MessageList& before, const v1::ListMessagesResponse& fresh) {
+  MessageChange change;
   // What `fresh` says about the messages we hold: the listed state of each listed one,
   // and which are gone. A full list names every message; a delta names the changed
   // ones, and the survivors only when something was expunged.
@@ -166,39 +168,96 @@ std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& 
     }
     return std::binary_search(fresh.expunged_uids().begin(), fresh.expunged_uids().end(), uid);
   };
-  std::string out;
-  if (!delta || fresh.has_present_uids() || fresh.expunged_uids_size() > 0) {
-    out = RemoveMessages(box, gone);
-  }
-  // Flag changes made by other sessions.
-  for (size_t i = 0; i < box->messages.size(); ++i) {
-    auto it = by_uid.find(box->messages[i].uid());
-    if (it == by_uid.end()) continue;  // unchanged (delta)
-    SnapshotMessage now(*it->second);
-    if (!now.SameFlags(box->messages[i])) {
-      box->messages[i] = std::move(now);
-      const SnapshotMessage& m = box->messages[i];
-      absl::StrAppend(&out, "* ", i + 1, " FETCH (FLAGS ",
-                      FormatFlags(m, rev1 && box->IsRecent(m.uid())), ")\r\n");
+  const bool may_expunge = !delta || fresh.has_present_uids() || fresh.expunged_uids_size() > 0;
+  const uint32_t known = before.empty() ? 0 : before.back().uid();
+  // The new list is built only when something changed; otherwise `before` is shared on.
+  std::vector<SnapshotMessage> after;
+  bool changed = false;
+  auto start_copy = [&](size_t upto) {
+    if (changed) return;
+    changed = true;
+    after.reserve(before.size() + static_cast<size_t>(fresh.messages_size()));
+    after.assign(before.begin(), before.begin() + static_cast<std::ptrdiff_t>(upto));
+  };
+  for (size_t i = 0; i < before.size(); ++i) {
+    const SnapshotMessage& m = before[i];
+    if (may_expunge && gone(m.uid())) {
+      start_copy(i);
+      change.expunged_seqs.push_back(static_cast<uint32_t>(i + 1));
+      change.expunged_uids.push_back(m.uid());
+      continue;
     }
+    auto it = by_uid.find(m.uid());
+    if (it != by_uid.end()) {
+      SnapshotMessage now(*it->second);
+      if (!now.SameFlags(m)) {
+        start_copy(i);
+        change.flag_changed.push_back(static_cast<uint32_t>(after.size()));
+        after.push_back(std::move(now));
+        continue;
+      }
+    }
+    if (changed) after.push_back(m);
   }
   // New mail: UIDs above everything we know.
-  uint32_t known = box->max_uid();
-  size_t before = box->messages.size();
   for (const auto& m : fresh.messages()) {
-    if (m.uid() > known) box->messages.emplace_back(m);
+    if (m.uid() <= known) continue;
+    start_copy(before.size());
+    after.emplace_back(m);
   }
-  if (box->messages.size() != before) {
-    if (rev1 && fresh.first_recent_uid() != 0) {
-      box->AddRecent(std::max(fresh.first_recent_uid(), known + 1), box->max_uid());
+  change.new_messages = 0;
+  if (changed) {
+    for (auto it = after.rbegin(); it != after.rend() && it->uid() > known; ++it) {
+      ++change.new_messages;
+    }
+    change.after = MessageList(std::move(after));
+  } else {
+    change.after = before;
+  }
+  std::reverse(change.expunged_seqs.begin(), change.expunged_seqs.end());
+  change.uidnext = fresh.uidnext();
+  change.highest_modseq = fresh.highest_modseq();
+  return change;
+}
+
+std::string ApplyChange(SelectedMailbox* box, const MessageChange& change,
+                        uint32_t first_recent_uid, bool rev1) {
+  std::string out;
+  // From the highest sequence number down, so earlier numbers stay valid.
+  for (uint32_t seq : change.expunged_seqs) absl::StrAppend(&out, "* ", seq, " EXPUNGE\r\n");
+  // RFC 5182 §2.1: expunged messages drop out of the saved search result.
+  if (!change.expunged_uids.empty() && !box->saved_uids.empty()) {
+    std::vector<uint32_t>& saved = box->saved_uids;
+    saved.erase(std::remove_if(saved.begin(), saved.end(),
+                               [&](uint32_t uid) {
+                                 return std::binary_search(change.expunged_uids.begin(),
+                                                           change.expunged_uids.end(), uid);
+                               }),
+                saved.end());
+  }
+  const uint32_t known = box->max_uid();
+  box->messages = change.after;
+  // Flag changes made by other sessions.
+  for (uint32_t i : change.flag_changed) {
+    const SnapshotMessage& m = box->messages[i];
+    absl::StrAppend(&out, "* ", i + 1, " FETCH (FLAGS ",
+                    FormatFlags(m, rev1 && box->IsRecent(m.uid())), ")\r\n");
+  }
+  if (change.new_messages > 0) {
+    if (rev1 && first_recent_uid != 0) {
+      box->AddRecent(std::max(first_recent_uid, known + 1), box->max_uid());
     }
     absl::StrAppend(&out, "* ", box->messages.size(), " EXISTS\r\n");
     // RFC 3501 §7.3.2: RECENT goes with the new size whenever new mail arrives.
     if (rev1) absl::StrAppend(&out, "* ", box->RecentCount(), " RECENT\r\n");
   }
-  box->uidnext = fresh.uidnext();
-  box->highest_modseq = fresh.highest_modseq();
+  box->uidnext = change.uidnext;
+  box->highest_modseq = change.highest_modseq;
   return out;
+}
+
+std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh, bool rev1) {
+  return ApplyChange(box, ComputeChange(box->messages, fresh), fresh.first_recent_uid(), rev1);
 }
 
 void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request) {

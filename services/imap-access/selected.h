@@ -51,6 +51,33 @@ class SnapshotMessage {
   uint8_t system_ = 0;  // bit i: kSystemFlags[i]
 };
 
+// The messages of a snapshot in UID order, shared by the sessions (and the snapshot
+// cache) that hold the same state: a copy takes a reference, the first change makes a
+// private copy. 10,000 IDLE sessions of one INBOX hold one list, and the news of a
+// change is applied to it once (ApplyChange) for all of them.
+class MessageList {
+ public:
+  MessageList() = default;
+  explicit MessageList(std::vector<SnapshotMessage> messages);
+
+  size_t size() const { return list_ ? list_->size() : 0; }
+  bool empty() const { return size() == 0; }
+  const SnapshotMessage& operator[](size_t i) const { return (*list_)[i]; }
+  const SnapshotMessage& back() const { return list_->back(); }
+  std::vector<SnapshotMessage>::const_iterator begin() const;
+  std::vector<SnapshotMessage>::const_iterator end() const;
+  // Whether both hold the very same list (not merely equal ones).
+  bool SameListAs(const MessageList& other) const { return list_ == other.list_; }
+
+  // The list to change in place, copied first when shared. Only the owning session
+  // calls it: a list held once cannot gain a holder meanwhile.
+  std::vector<SnapshotMessage>& Mutable();
+  void Clear() { list_.reset(); }
+
+ private:
+  std::shared_ptr<std::vector<SnapshotMessage>> list_;  // null: empty
+};
+
 struct SelectedMailbox {
   std::string name;
   bool read_only = false;  // EXAMINE
@@ -60,7 +87,7 @@ struct SelectedMailbox {
   // for the changes since (a delta); 0 when the store does not say (full re-read).
   uint64_t highest_modseq = 0;
   // Message sequence number n is messages[n - 1]; UIDs ascend.
-  std::vector<SnapshotMessage> messages;
+  MessageList messages;
   // IMAP4rev1 \Recent (RFC 3501 §2.3.2): the UIDs that are recent in this session, as
   // [first, last] ranges. Only grows when messages are first listed (SELECT, or new
   // mail in ApplySnapshot), from ListMessagesResponse.first_recent_uid, so a message
@@ -97,6 +124,24 @@ inline bool HasFlag(const SnapshotMessage& message, std::string_view flag) {
 // "n RECENT" after EXISTS; IMAP4rev2 has neither (RFC 9051 Appendix E).
 std::string ApplySnapshot(SelectedMailbox* box, const v1::ListMessagesResponse& fresh,
                           bool rev1 = false);
+
+// ApplySnapshot in two steps, so that sessions holding the same list apply a change
+// to it once: what `fresh` does to `before` (the new list, shared, and what the
+// responses must say), then a session's own part (its \Recent, saved search result,
+// responses). `before` must be the list `box` holds when ApplyChange is called.
+struct MessageChange {
+  MessageList after;
+  std::vector<uint32_t> expunged_seqs;  // sequence numbers in the old list, descending
+  std::vector<uint32_t> expunged_uids;  // ascending
+  std::vector<uint32_t> flag_changed;   // 0-based positions in `after`
+  size_t new_messages = 0;              // at the end of `after`
+  uint32_t uidnext = 0;
+  uint64_t highest_modseq = 0;
+};
+MessageChange ComputeChange(const MessageList& before, const v1::ListMessagesResponse& fresh);
+// `first_recent_uid`: fresh.first_recent_uid() as this session's request got it.
+std::string ApplyChange(SelectedMailbox* box, const MessageChange& change,
+                        uint32_t first_recent_uid, bool rev1);
 
 // Fills `request` (account and mailbox already set) to ask for the changes since `box`
 // was last listed, when the store told its modseq; otherwise leaves a full re-read.

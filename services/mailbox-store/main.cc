@@ -30,6 +30,11 @@ ABSL_FLAG(std::string, metrics_address, "127.0.0.1:9104", "Address of the /metri
 ABSL_FLAG(std::string, log_level, "info", "Lowest log level written: debug, info, warning, error.");
 ABSL_FLAG(int, pg_pool_size, 8, "Most PostgreSQL connections open at once.");
 ABSL_FLAG(int64_t, max_message_size, 64 << 20, "Largest message Deliver accepts, in octets.");
+ABSL_FLAG(uint64_t, argon2_passes, 2,
+          "Argon2id passes over memory for new password hashes (libsodium INTERACTIVE: 2).");
+ABSL_FLAG(uint64_t, argon2_memory_kib, 64 * 1024,
+          "Argon2id memory for new password hashes, in KiB (libsodium INTERACTIVE: 65536). A "
+          "login with a hash of another cost stores a new one.");
 ABSL_FLAG(int, max_concurrent_hashes, 4,
           "Argon2id computations run at once (each takes 64 MiB for about 0.1 s).");
 ABSL_FLAG(int, deliver_committers, 2,
@@ -117,7 +122,12 @@ int Run(int argc, char** argv) {
         "positive");
     return 2;
   }
-  if (absl::Status s = InitPasswordHashing(); !s.ok()) {
+  const HashCost cost{absl::GetFlag(FLAGS_argon2_passes), absl::GetFlag(FLAGS_argon2_memory_kib)};
+  if (absl::Status s = CheckHashCost(cost); !s.ok()) {
+    base::LogError("bad --argon2_passes or --argon2_memory_kib", {{"error", s.ToString()}});
+    return 2;
+  }
+  if (absl::Status s = InitPasswordHashing(cost); !s.ok()) {
     base::LogError("cannot initialise password hashing", {{"error", s.ToString()}});
     return 1;
   }

@@ -12,8 +12,9 @@
 namespace mail::mailbox_store {
 namespace {
 
-constexpr unsigned long long kOpsLimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-constexpr size_t kMemLimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+// Set once by InitPasswordHashing before any thread hashes; read-only afterwards.
+unsigned long long g_ops_limit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+size_t g_mem_limit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 
 struct Prefix {
   const char* text;
@@ -93,8 +94,23 @@ const char* HashSchemeName(HashScheme scheme) {
   return "unknown";
 }
 
-absl::Status InitPasswordHashing() {
+absl::Status CheckHashCost(const HashCost& cost) {
+  if (cost.ops < crypto_pwhash_argon2id_OPSLIMIT_MIN ||
+      cost.ops > crypto_pwhash_argon2id_OPSLIMIT_MAX) {
+    return absl::InvalidArgumentError("Argon2id passes must be at least 1");
+  }
+  constexpr uint64_t kMaxKib = uint64_t{4} << 20;  // 4 GiB: far past any sane login
+  if (cost.memory_kib > kMaxKib || cost.memory_kib * 1024 < crypto_pwhash_argon2id_MEMLIMIT_MIN) {
+    return absl::InvalidArgumentError("Argon2id memory must be 8 KiB to 4 GiB");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InitPasswordHashing(const HashCost& cost) {
+  if (absl::Status s = CheckHashCost(cost); !s.ok()) return s;
   if (sodium_init() < 0) return absl::InternalError("libsodium initialisation failed");
+  g_ops_limit = cost.ops;
+  g_mem_limit = static_cast<size_t>(cost.memory_kib * 1024);
   return absl::OkStatus();
 }
 
@@ -104,7 +120,7 @@ absl::StatusOr<std::string> HashPassword(const std::string& password) {
     return absl::InvalidArgumentError("password longer than 1024 octets");
   }
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), kOpsLimit, kMemLimit,
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), g_ops_limit, g_mem_limit,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return absl::ResourceExhaustedError("out of memory hashing a password");
   }
@@ -123,7 +139,7 @@ VerifyResult VerifyPassword(const std::string& stored, const std::string& passwo
       result.needs_rehash =
           result.ok &&
           (parsed.hash != stored || !absl::StartsWith(parsed.hash, "$argon2id$") ||
-           crypto_pwhash_str_needs_rehash(parsed.hash.c_str(), kOpsLimit, kMemLimit) != 0);
+           crypto_pwhash_str_needs_rehash(parsed.hash.c_str(), g_ops_limit, g_mem_limit) != 0);
       break;
     case HashScheme::kSha512Crypt:
     case HashScheme::kSha256Crypt:

@@ -4,6 +4,7 @@
 #ifndef MAILSUITE_SERVICES_MAILBOX_STORE_PASSWORD_H_
 #define MAILSUITE_SERVICES_MAILBOX_STORE_PASSWORD_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -32,15 +33,28 @@ struct StoredHash {
 StoredHash ParseStoredHash(const std::string& stored);
 const char* HashSchemeName(HashScheme scheme);
 
-// Calls sodium_init(); once from main() before any thread hashes.
-absl::Status InitPasswordHashing();
+// Argon2id cost of new hashes: passes over memory and memory in KiB. The default is
+// libsodium's INTERACTIVE (2 passes, 64 MiB, about 0.1 s here).
+struct HashCost {
+  uint64_t ops = 2;
+  uint64_t memory_kib = 64 * 1024;
+};
 
-// A new Argon2id hash with libsodium's INTERACTIVE limits (about 0.1 s, 64 MiB).
+// Whether libsodium takes `cost` (at least 1 pass and 8 KiB, at most 4 GiB); the
+// message says what is wrong.
+absl::Status CheckHashCost(const HashCost& cost);
+
+// Calls sodium_init() and sets the cost of new hashes; once from main() before any
+// thread hashes.
+absl::Status InitPasswordHashing(const HashCost& cost = HashCost());
+
+// A new Argon2id hash at the cost set by InitPasswordHashing.
 absl::StatusOr<std::string> HashPassword(const std::string& password);
 
 struct VerifyResult {
   bool ok = false;
-  // The password was right but the hash is not Argon2id with today's limits.
+  // The password was right but the hash is not Argon2id at today's cost (a weaker or
+  // stronger one: --argon2_* changed), so the login stores a new one.
   bool needs_rehash = false;
 };
 

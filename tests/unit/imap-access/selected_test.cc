@@ -16,7 +16,7 @@ v1::MessageInfo Msg(uint32_t uid, std::vector<std::string> flags = {}) {
 SelectedMailbox Box(std::vector<v1::MessageInfo> messages) {
   SelectedMailbox box;
   box.name = "INBOX";
-  for (const v1::MessageInfo& m : messages) box.messages.emplace_back(m);
+  for (const v1::MessageInfo& m : messages) box.messages.Mutable().emplace_back(m);
   return box;
 }
 
@@ -194,6 +194,48 @@ TEST_CASE("imap-access selected: tombstones name the expunged, the count checks 
   v1::ListMessagesResponse short_of_one = Delta({}, 7, 10);
   short_of_one.set_known_max_count(3);
   CHECK_FALSE(DeltaAccountsForExpunges(box, short_of_one));
+}
+
+TEST_CASE("imap-access selected: sessions holding one list share it, and a change once") {
+  SelectedMailbox a = Box({Msg(1), Msg(2, {"\\Seen"}), Msg(3)});
+  a.highest_modseq = 10;
+  SelectedMailbox b = a;  // a second session, or the snapshot cache: the same list
+  REQUIRE(b.messages.SameListAs(a.messages));
+  // Nothing changed: the list stays shared.
+  v1::ListMessagesResponse nothing = Fresh({}, 4);
+  nothing.set_delta(true);
+  nothing.set_highest_modseq(10);
+  MessageChange none = ComputeChange(a.messages, nothing);
+  CHECK(none.after.SameListAs(a.messages));
+  CHECK(ApplyChange(&a, none, 0, false).empty());
+  CHECK(a.messages.SameListAs(b.messages));
+  // One computed change (1 expunged, 2 flagged, 4 new) serves both sessions, each with
+  // its own \Recent: a claimed it (first_recent_uid 4), b reads after the claim (5).
+  v1::ListMessagesResponse fresh = Fresh({Msg(2, {"\\Seen", "\\Flagged"}), Msg(4)}, 5);
+  fresh.set_delta(true);
+  fresh.set_highest_modseq(12);
+  fresh.add_expunged_uids(1);
+  const MessageList before = a.messages;
+  MessageChange change = ComputeChange(before, fresh);
+  CHECK(change.expunged_seqs == std::vector<uint32_t>{1});
+  CHECK(change.flag_changed == std::vector<uint32_t>{0});
+  CHECK(change.new_messages == 1);
+  CHECK(ApplyChange(&a, change, 4, true) ==
+        "* 1 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Flagged \\Seen))\r\n* 3 EXISTS\r\n* 1 RECENT\r\n");
+  CHECK(ApplyChange(&b, change, 5, true) ==
+        "* 1 EXPUNGE\r\n* 1 FETCH (FLAGS (\\Flagged \\Seen))\r\n* 3 EXISTS\r\n* 0 RECENT\r\n");
+  CHECK(a.messages.SameListAs(b.messages));
+  CHECK(a.highest_modseq == 12);
+  CHECK(b.uidnext == 5);
+  // The list before the change is untouched (others may still hold it).
+  REQUIRE(before.size() == 3);
+  CHECK(before[0].uid() == 1);
+  CHECK_FALSE(before[1].HasFlag("\\Flagged"));
+  // A session changing its list in place gets its own copy first.
+  a.messages.Mutable()[0].SetFlags(Fresh({Msg(2, {"\\Deleted"})}, 5).messages(0).flags());
+  CHECK(a.messages[0].HasFlag("\\Deleted"));
+  CHECK_FALSE(b.messages[0].HasFlag("\\Deleted"));
+  CHECK_FALSE(a.messages.SameListAs(b.messages));
 }
 
 }  // namespace

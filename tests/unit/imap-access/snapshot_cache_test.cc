@@ -13,7 +13,7 @@ SelectedMailbox Box(uint32_t uidvalidity, uint64_t modseq, uint32_t messages) {
   for (uint32_t uid = 1; uid <= messages; ++uid) {
     v1::MessageInfo info;
     info.set_uid(uid);
-    box.messages.emplace_back(info);
+    box.messages.Mutable().emplace_back(info);
   }
   box.uidnext = messages + 1;
   return box;

@@ -74,5 +74,23 @@ TEST_CASE("password: a prefixed or weaker Argon2 hash asks for a rehash") {
   CHECK(r.needs_rehash);
 }
 
+TEST_CASE("password: the cost of new hashes is set at start; other costs ask for a rehash") {
+  CHECK_FALSE(CheckHashCost({0, 64}).ok());
+  CHECK_FALSE(CheckHashCost({1, 7}).ok());
+  CHECK_FALSE(CheckHashCost({1, uint64_t{1} << 60}).ok());  // no overflow into "valid"
+  CHECK_FALSE(InitPasswordHashing({1, 4}).ok());
+  REQUIRE(InitPasswordHashing({1, 8}).ok());
+  auto cheap = HashPassword("correct horse");
+  REQUIRE(cheap.ok());
+  CHECK(absl::StrContains(*cheap, "$m=8,t=1,p=1$"));
+  VerifyResult r = VerifyPassword(*cheap, "correct horse");
+  CHECK(r.ok);
+  CHECK_FALSE(r.needs_rehash);
+  REQUIRE(InitPasswordHashing().ok());  // back to the default for the other cases
+  r = VerifyPassword(*cheap, "correct horse");
+  CHECK(r.ok);
+  CHECK(r.needs_rehash);
+}
+
 }  // namespace
 }  // namespace mail::mailbox_store
