@@ -1,8 +1,10 @@
 // IDLE (RFC 2177): the client waits for news; the server pushes EXISTS, EXPUNGE and
 // FETCH (FLAGS) as they happen until the client sends DONE. With a mailbox selected the
 // session watches it (MailboxClient::WatchMailbox, LISTEN/NOTIFY in mailbox-store): a
-// change interrupts the wait for DONE and the session re-reads the mailbox. Without a
-// watch (the stream failed or ended) it polls every kPollInterval instead.
+// change interrupts the wait for DONE and the session applies the change as
+// SharedWatches read it for every session of the mailbox, or re-reads the mailbox
+// itself when that read does not fit its snapshot. Without a watch (the stream failed
+// or ended) it polls every kPollInterval instead.
 #include <asio/post.hpp>
 
 #include "absl/strings/match.h"
@@ -19,10 +21,75 @@ constexpr std::chrono::milliseconds kWatchedInterval(30000);
 
 }  // namespace
 
-void Session::MailboxChanged(std::chrono::steady_clock::time_point heard) {
+// Pushes held at most; past it the session reads for itself.
+constexpr size_t kMaxPendingPushes = 16;
+
+void Session::MailboxChanged(std::chrono::steady_clock::time_point heard,
+                             std::shared_ptr<const Push> push, bool claimed) {
+  // The common case, done here and now: IDLE waits for DONE with nothing else pending,
+  // and the push fits. The news goes straight to the socket while the read stays
+  // pending (RFC 2177 §3: untagged responses at any time during IDLE); what the socket
+  // does not take now is flushed by the IDLE loop, which the read is interrupted for.
+  if (push != nullptr && reading_idle_ && !change_pending_ && !flush_pending_ && out_.empty()) {
+    pushes_.emplace_back(std::move(push), claimed);
+    if (!ApplyPushes()) {
+      read_needed_ = true;  // ApplyPushes cleared it; the loop must read
+    } else {
+      const size_t wrote = stream_->WriteNow(out_);
+      out_.erase(0, wrote);
+      if (out_.empty()) {
+        if (wrote > 0 && metrics_ != nullptr) {
+          metrics_->IdlePushed(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - heard).count());
+        }
+        return;
+      }
+      flush_pending_ = true;
+      flush_heard_ = heard;
+      stream_->Interrupt();
+      return;
+    }
+  }
   if (!change_pending_ || heard < change_heard_) change_heard_ = heard;
   change_pending_ = true;
+  if (push == nullptr || pushes_.size() >= kMaxPendingPushes) {
+    read_needed_ = true;
+    pushes_.clear();
+  } else if (!read_needed_) {
+    pushes_.emplace_back(std::move(push), claimed);
+  }
   if (reading_idle_) stream_->Interrupt();
+}
+
+bool Session::ApplyPushes() {
+  std::vector<std::pair<std::shared_ptr<const Push>, bool>> pushes = std::move(pushes_);
+  pushes_.clear();
+  const bool read = read_needed_;
+  read_needed_ = false;
+  auto own = [this] {
+    if (metrics_ != nullptr) metrics_->IdleChange("own");
+    return false;
+  };
+  if (read || !selected_) return own();
+  SelectedMailbox& box = *selected_;
+  for (const auto& [push, claimed] : pushes) {
+    switch (push->Fits(box)) {
+      case Push::Fit::kNothing:
+        continue;
+      case Push::Fit::kReadSelf:
+        return own();
+      case Push::Fit::kApply:
+        break;
+    }
+    if (metrics_ != nullptr) metrics_->IdleChange("shared");
+    const v1::ListMessagesResponse& r = push->response();
+    // \Recent (RFC 3501 §2.3.2): the new messages are ours if the read claimed them
+    // for us; an EXAMINE session sees the mark as it was before any claim.
+    const uint32_t first_recent =
+        claimed || box.read_only ? r.first_recent_uid() : r.next_first_recent_uid();
+    Send(ApplyChange(&box, *push->ChangeFor(box.messages), first_recent, !rev2_));
+  }
+  return true;
 }
 
 asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
@@ -35,21 +102,32 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
   const auto deadline = std::chrono::steady_clock::now() + config_.idle_timeout;
   std::unique_ptr<clients::MailboxWatch> watch;
   change_pending_ = false;
+  pushes_.clear();
+  read_needed_ = false;
+  flush_pending_ = false;
   if (selected_) {
     std::weak_ptr<Session> weak = weak_from_this();
     asio::any_io_executor strand = executor_;
-    auto on_change = [weak, strand] {
-      asio::post(strand, [weak, heard = std::chrono::steady_clock::now()] {
-        if (auto self = weak.lock()) self->MailboxChanged(heard);
+    auto on_change = [weak, strand](std::shared_ptr<const Push> push, bool claimed) {
+      asio::post(strand, [weak, heard = std::chrono::steady_clock::now(), push = std::move(push),
+                          claimed]() mutable {
+        if (auto self = weak.lock()) self->MailboxChanged(heard, std::move(push), claimed);
       });
     };
     if (config_.watches != nullptr) {
-      watch = config_.watches->Watch(account_, selected_->name, on_change);
+      SharedWatches::Listener listener;
+      listener.on_change = std::move(on_change);
+      listener.recent = rev2_                  ? SharedWatches::Recent::kNone
+                        : selected_->read_only ? SharedWatches::Recent::kShow
+                                               : SharedWatches::Recent::kClaim;
+      listener.highest_modseq = selected_->highest_modseq;
+      listener.max_uid = selected_->max_uid();
+      watch = config_.watches->Watch(account_, selected_->name, std::move(listener));
     } else {
       v1::WatchMailboxRequest request;
       request.set_account(account_);
       request.set_mailbox(selected_->name);
-      watch = mailbox_.WatchMailbox(request, on_change);
+      watch = mailbox_.WatchMailbox(request, [on_change] { on_change(nullptr, false); });
     }
   }
   std::string line;
@@ -73,7 +151,8 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
     if (change_pending_) {
       change_pending_ = false;
       pushing = change_heard_;
-      const bool synced = co_await SyncSelected();
+      bool synced = ApplyPushes();
+      if (!synced) synced = co_await SyncSelected();  // not in a condition (GCC 12)
       stale = !synced;
       continue;
     }
@@ -102,6 +181,14 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
       co_return;
     }
     // The interval passed, or a change interrupted the read.
+    if (flush_pending_) {
+      // MailboxChanged wrote part of some news; the rest is in out_.
+      flush_pending_ = false;
+      if (!change_pending_) {
+        pushing = flush_heard_;
+        continue;
+      }
+    }
     if (stopping_ != nullptr && stopping_->load()) {
       Send(imap::UntaggedStatus("BYE", "", "Server shutting down, try again later"));
       closing_ = true;
@@ -112,9 +199,13 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
       closing_ = true;
       co_return;
     }
-    if (change_pending_) pushing = change_heard_;
-    change_pending_ = false;
-    const bool synced = co_await SyncSelected();
+    bool synced = false;
+    if (change_pending_) {
+      pushing = change_heard_;
+      change_pending_ = false;
+      synced = ApplyPushes();
+    }
+    if (!synced) synced = co_await SyncSelected();
     stale = !synced;
   }
 }

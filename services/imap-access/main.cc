@@ -131,14 +131,15 @@ int main(int argc, char** argv) {
   std::unique_ptr<mail::clients::MailboxClient> mailbox = mail::clients::NewGrpcMailboxClient(
       absl::GetFlag(FLAGS_mailbox_store), absl::GetFlag(FLAGS_backend_timeout));
 
-  mail::imap_access::SharedWatches watches(*mailbox);
+  asio::io_context io(threads);
+  // IDLE sessions of a mailbox share one stream, and one read of each change (on io).
+  mail::imap_access::SharedWatches watches(*mailbox, io.get_executor());
   config.watches = &watches;
   mail::imap_access::SharedReads reads(*mailbox);
   config.reads = &reads;
   mail::imap_access::SnapshotCache snapshots(
       static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_snapshot_cache_messages))));
   config.snapshots = &snapshots;
-  asio::io_context io(threads);
   mail::imap_access::Server server(io, config, *mailbox, tls, &metrics, limits);
   // Sessions hold &config, &account_sessions and &auth_limiter: all outlive the loop.
   absl::Status listening =

@@ -20,6 +20,10 @@ Metrics::Metrics(prometheus::Registry& registry)
       lists_(metrics::CounterFamily(
           registry, "mailsuite_imap_access_mailbox_lists_total",
           "Mailboxes listed for SELECT or a re-read, by kind (full, delta).")),
+      idle_changes_(metrics::CounterFamily(
+          registry, "mailsuite_imap_access_idle_changes_total",
+          "IDLE: changes a session took in, by how: shared (read once for the mailbox's "
+          "sessions) or own (read by the session itself).")),
       bytes_sent_(metrics::CounterFamily(registry, "mailsuite_imap_access_sent_bytes_total",
                                          "Octets written to IMAP clients.")
                       .Add({})),
@@ -37,6 +41,11 @@ Metrics::Metrics(prometheus::Registry& registry)
   }
   for (const char* limit : {"ip", "account"}) limited_.Add({{"limit", limit}});
   for (const char* kind : {"full", "delta"}) lists_.Add({{"kind", kind}});
+  for (const char* how : {"shared", "own"}) idle_changes_.Add({{"how", how}});
+}
+
+void Metrics::IdleChange(std::string_view how) {
+  idle_changes_.Add({{"how", std::string(how)}}).Increment();
 }
 
 void Metrics::SessionStarted(std::string_view port) {

@@ -39,6 +39,9 @@ class Metrics {
   // IDLE: from the moment this process heard of a change of the mailbox to the moment
   // the session wrote the news (EXISTS, EXPUNGE, FETCH) to its client.
   void IdlePushed(double seconds) { idle_push_.Observe(seconds); }
+  // IDLE: how a session took in a change: "shared" (the read SharedWatches made for
+  // every session of the mailbox) or "own" (it read the mailbox itself).
+  void IdleChange(std::string_view how);
 
  private:
   prometheus::Family<prometheus::Counter>& sessions_;
@@ -46,6 +49,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& logins_;
   prometheus::Family<prometheus::Counter>& limited_;
   prometheus::Family<prometheus::Counter>& lists_;
+  prometheus::Family<prometheus::Counter>& idle_changes_;
   prometheus::Counter& bytes_sent_;
   prometheus::Histogram& idle_push_;
   prometheus::Gauge& active_;

@@ -267,12 +267,22 @@ void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request) 
 }
 
 bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh) {
+  return DeltaAccountsForExpunges(box, fresh, box.max_uid());
+}
+
+bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh,
+                              uint32_t known_max_uid) {
   if (!fresh.delta() || fresh.has_present_uids()) return true;
-  uint32_t left = box.count();
+  auto by_uid = [](const SnapshotMessage& m, uint32_t u) { return m.uid() < u; };
+  // The messages up to known_max_uid, less those the delta says were expunged, must
+  // be as many as the store counts up to it now (known_max_count).
+  auto upto = std::upper_bound(box.messages.begin(), box.messages.end(), known_max_uid,
+                               [](uint32_t u, const SnapshotMessage& m) { return u < m.uid(); });
+  uint32_t left = static_cast<uint32_t>(upto - box.messages.begin());
   for (uint32_t uid : fresh.expunged_uids()) {
-    auto it = std::lower_bound(box.messages.begin(), box.messages.end(), uid,
-                               [](const SnapshotMessage& m, uint32_t u) { return m.uid() < u; });
-    if (it != box.messages.end() && it->uid() == uid) --left;
+    if (uid > known_max_uid) continue;
+    auto it = std::lower_bound(box.messages.begin(), upto, uid, by_uid);
+    if (it != upto && it->uid() == uid) --left;
   }
   return left == fresh.known_max_count();
 }

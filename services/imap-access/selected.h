@@ -151,6 +151,10 @@ void DeltaRequest(const SelectedMailbox& box, v1::ListMessagesRequest* request);
 // lost: false when tombstones were dropped or missed, and the reader must ask again
 // with_present_uids.
 bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh);
+// The same for a delta asked with known_max_uid `known_max_uid`, which may be below
+// box.max_uid() (a read made for other sessions): only the messages up to it count.
+bool DeltaAccountsForExpunges(const SelectedMailbox& box, const v1::ListMessagesResponse& fresh,
+                              uint32_t known_max_uid);
 
 }  // namespace mail::imap_access
 

@@ -22,6 +22,7 @@
 #include "services/imap-access/config.h"
 #include "services/imap-access/metrics.h"
 #include "services/imap-access/selected.h"
+#include "services/imap-access/shared_watches.h"
 #include "services/libs/clients/mailbox_client.h"
 #include "services/libs/imap/parser.h"
 #include "services/libs/net/stream.h"
@@ -135,8 +136,13 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> CmdIdle(const imap::Command& cmd);
   asio::awaitable<void> CmdQuota(const imap::Command& cmd);  // GETQUOTA, GETQUOTAROOT
   // Called on the strand when mailbox-store reports a change during IDLE, which this
-  // process heard of at `heard`.
-  void MailboxChanged(std::chrono::steady_clock::time_point heard);
+  // process heard of at `heard`: `push` is the change as SharedWatches read it for all
+  // its sessions (null: read it yourself), `claimed` whether its \Recent are ours.
+  void MailboxChanged(std::chrono::steady_clock::time_point heard,
+                      std::shared_ptr<const Push> push = nullptr, bool claimed = false);
+  // Applies the pushes that arrived, in order; false when the session must read the
+  // mailbox itself (a change came without a push, or a push does not fit).
+  bool ApplyPushes();
 
   // Shared by LOGIN and AUTHENTICATE (cmd_login.cc): checks the password, replies.
   asio::awaitable<void> Login(const imap::Command& cmd, const std::string& user,
@@ -220,6 +226,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool change_pending_ = false;
   std::chrono::steady_clock::time_point change_heard_;  // of the oldest pending change
   bool reading_idle_ = false;
+  // The pending changes as read for us (oldest first), and whether one came unread.
+  std::vector<std::pair<std::shared_ptr<const Push>, bool>> pushes_;
+  bool read_needed_ = false;
+  // News written in part by MailboxChanged: the rest is in out_ for the IDLE loop.
+  bool flush_pending_ = false;
+  std::chrono::steady_clock::time_point flush_heard_;
 };
 
 }  // namespace mail::imap_access

@@ -1,27 +1,59 @@
-// Shared WatchMailbox streams; see shared_watches.h.
+// Shared WatchMailbox streams and the reads of their changes; see shared_watches.h.
 #include "services/imap-access/shared_watches.h"
 
-#include <vector>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 
 namespace mail::imap_access {
-namespace {
 
-// The sessions listening to one stream. The gRPC callback holds this, not the
-// Stream: a callback must never end up owning (and so destroying) its own call.
-struct Listeners {
+Push::Fit Push::Fits(const SelectedMailbox& box) const {
+  if (box.highest_modseq == 0 || response_.uidvalidity() != box.uidvalidity) return Fit::kReadSelf;
+  if (box.highest_modseq >= response_.highest_modseq()) return Fit::kNothing;
+  if (box.highest_modseq < changed_since_ || box.max_uid() < known_max_uid_) return Fit::kReadSelf;
+  if (!DeltaAccountsForExpunges(box, response_, known_max_uid_)) return Fit::kReadSelf;
+  return Fit::kApply;
+}
+
+std::shared_ptr<const MessageChange> Push::ChangeFor(const MessageList& before) const {
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [list, change] : changes_) {
+      if (list.SameListAs(before)) return change;
+    }
+  }
+  // Worked out outside the lock; two sessions racing on one list both compute it and
+  // the first kept wins, which is only wasted work.
+  auto change = std::make_shared<const MessageChange>(ComputeChange(before, response_));
+  constexpr size_t kMaxLists = 8;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [list, kept] : changes_) {
+    if (list.SameListAs(before)) return kept;
+  }
+  if (changes_.size() < kMaxLists) changes_.emplace_back(before, change);
+  return change;
+}
+
+// The sessions listening to one stream, and what the watch last told them. The gRPC
+// callback and the reads hold this, not the Stream: a callback must never end up
+// owning (and so destroying) its own call.
+struct SharedWatches::Listeners {
+  std::string account, mailbox;
   absl::Mutex mu;
-  std::map<int, std::function<void()>> fns ABSL_GUARDED_BY(mu);
+  std::map<int, Listener> listeners ABSL_GUARDED_BY(mu);
   int next_id ABSL_GUARDED_BY(mu) = 0;
   bool live ABSL_GUARDED_BY(mu) = false;
+  // The state the last read here brought the sessions to (0: none yet; a joining
+  // session's own state seeds it), a read running, a change heard during it.
+  uint64_t modseq ABSL_GUARDED_BY(mu) = 0;
+  uint32_t max_uid ABSL_GUARDED_BY(mu) = 0;
+  bool reading ABSL_GUARDED_BY(mu) = false;
+  bool again ABSL_GUARDED_BY(mu) = false;
 
-  void Changed() {
-    absl::MutexLock lock(&mu);
-    live = true;
-    for (auto& [id, fn] : fns) fn();
+  void TellAll(const std::shared_ptr<const Push>& push, int claimer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    for (auto& [id, l] : listeners) l.on_change(push, id == claimer);
   }
 };
-
-}  // namespace
 
 // One underlying stream; `watch` is set once, right after creation.
 struct SharedWatches::Stream {
@@ -45,10 +77,9 @@ class SharedWatches::Handle : public clients::MailboxWatch {
 
 std::unique_ptr<clients::MailboxWatch> SharedWatches::Watch(const std::string& account,
                                                             const std::string& mailbox,
-                                                            std::function<void()> on_change) {
+                                                            Listener listener) {
   Key key{account, mailbox};
   std::shared_ptr<Stream> stream;
-  std::unique_ptr<clients::MailboxWatch> ended_watch;  // destroyed outside the lock
   {
     absl::MutexLock lock(&mu_);
     auto it = streams_.find(key);
@@ -58,11 +89,13 @@ std::unique_ptr<clients::MailboxWatch> SharedWatches::Watch(const std::string& a
       if (it != streams_.end()) streams_.erase(it);  // ended: its handles keep it alive
       stream = std::make_shared<Stream>();
       stream->key = key;
+      stream->listeners->account = account;
+      stream->listeners->mailbox = mailbox;
       v1::WatchMailboxRequest request;
       request.set_account(account);
       request.set_mailbox(mailbox);
       std::shared_ptr<Listeners> listeners = stream->listeners;
-      stream->watch = mailbox_.WatchMailbox(request, [listeners] { listeners->Changed(); });
+      stream->watch = mailbox_.WatchMailbox(request, [this, listeners] { Changed(listeners); });
       if (stream->watch == nullptr) return nullptr;
       streams_[key] = stream;
     }
@@ -70,10 +103,93 @@ std::unique_ptr<clients::MailboxWatch> SharedWatches::Watch(const std::string& a
   Listeners& l = *stream->listeners;
   absl::MutexLock lock(&l.mu);
   int id = l.next_id++;
-  // Joining a live stream: the "stream is live" call this listener would have had.
-  if (l.live) on_change();
-  l.fns.emplace(id, std::move(on_change));
+  if (l.modseq == 0 && !l.reading) {
+    l.modseq = listener.highest_modseq;
+    l.max_uid = listener.max_uid;
+  }
+  // Joining a live stream: the "stream is live" call this listener would have had,
+  // unless the watch holds exactly this session's state with no read under way.
+  const bool in_step = executor_.has_value() && !l.reading && listener.highest_modseq != 0 &&
+                       listener.highest_modseq == l.modseq && listener.max_uid == l.max_uid;
+  if (l.live && !in_step) listener.on_change(nullptr, false);
+  l.listeners.emplace(id, std::move(listener));
   return std::make_unique<Handle>(this, stream, id);
+}
+
+void SharedWatches::Changed(const std::shared_ptr<Listeners>& l) {
+  {
+    absl::MutexLock lock(&l->mu);
+    l->live = true;
+    if (!executor_.has_value() || l->modseq == 0) {
+      l->TellAll(nullptr, -1);
+      return;
+    }
+    if (l->reading) {
+      l->again = true;  // the running read may have started before this change
+      return;
+    }
+    l->reading = true;
+  }
+  StartRead(l);
+}
+
+void SharedWatches::StartRead(std::shared_ptr<Listeners> l) {
+  asio::co_spawn(
+      *executor_,
+      [this, l]() -> asio::awaitable<void> {
+        for (;;) {
+          v1::ListMessagesRequest request;
+          request.set_account(l->account);
+          request.set_mailbox(l->mailbox);
+          uint64_t since;
+          uint32_t known;
+          {
+            absl::MutexLock lock(&l->mu);
+            since = l->modseq;
+            known = l->max_uid;
+            for (const auto& [id, listener] : l->listeners) {
+              if (listener.recent == Recent::kClaim) request.set_claim_recent(true);
+              if (listener.recent == Recent::kShow) request.set_with_recent(true);
+            }
+          }
+          request.set_changed_since(since);
+          request.set_known_max_uid(known);
+          reads_.fetch_add(1, std::memory_order_relaxed);
+          absl::StatusOr<v1::ListMessagesResponse> read = co_await mailbox_.ListMessages(request);
+          absl::MutexLock lock(&l->mu);
+          if (read.ok()) {
+            uint32_t max_uid = known;
+            for (const v1::MessageInfo& m : read->messages()) max_uid = std::max(max_uid, m.uid());
+            const uint64_t modseq = read->highest_modseq();
+            // \Recent goes to one claiming session (RFC 3501 §2.3.2: only one session
+            // is told a message is recent); the first that joined.
+            int claimer = -1;
+            if (request.claim_recent()) {
+              for (const auto& [id, listener] : l->listeners) {
+                if (listener.recent == Recent::kClaim) {
+                  claimer = id;
+                  break;
+                }
+              }
+            }
+            l->TellAll(std::make_shared<const Push>(since, known, *std::move(read)), claimer);
+            if (modseq != 0) {
+              l->modseq = modseq;
+              l->max_uid = max_uid;
+            }
+          } else {
+            // mailbox-store busy or away: the sessions read (and retry) for themselves.
+            l->TellAll(nullptr, -1);
+          }
+          if (!l->again || l->listeners.empty()) {
+            l->reading = false;
+            l->again = false;
+            co_return;
+          }
+          l->again = false;
+        }
+      },
+      asio::detached);
 }
 
 void SharedWatches::Leave(const std::shared_ptr<Stream>& stream, int id) {
@@ -81,8 +197,8 @@ void SharedWatches::Leave(const std::shared_ptr<Stream>& stream, int id) {
   bool last;
   {
     absl::MutexLock lock(&l.mu);
-    l.fns.erase(id);
-    last = l.fns.empty();
+    l.listeners.erase(id);
+    last = l.listeners.empty();
   }
   if (!last) return;
   absl::MutexLock lock(&mu_);
@@ -92,7 +208,7 @@ void SharedWatches::Leave(const std::shared_ptr<Stream>& stream, int id) {
   // the last shared_ptr: the Handle being destroyed, outside mu_.
   if (it != streams_.end() && it->second == stream) {
     absl::MutexLock listeners_lock(&l.mu);
-    if (l.fns.empty()) streams_.erase(it);
+    if (l.listeners.empty()) streams_.erase(it);
   }
 }
 
@@ -100,5 +216,7 @@ int SharedWatches::streams() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(streams_.size());
 }
+
+int64_t SharedWatches::reads() const { return reads_.load(std::memory_order_relaxed); }
 
 }  // namespace mail::imap_access

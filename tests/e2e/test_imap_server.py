@@ -27,7 +27,7 @@ import harness  # noqa: E402
 
 SERVICES = ("mailbox-store", "smtp-ingress", "imap-access")
 PASSWORD = "imap secret"
-USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus", "hana", "ivo")
+USERS = ("anna", "ben", "cleo", "dora", "emil", "fay", "gus", "hana", "ivo", "jun")
 
 
 
@@ -380,6 +380,67 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.assertEqual(f.readline(), b"* 1 EXPUNGE\r\n")
         idler.sendall(b"DONE\r\n")
         self.assertEqual(f.readline(), b"c OK IDLE terminated\r\n")
+
+    def test_idle_sessions_share_one_read_of_each_change(self):
+        self.deliver("jun", "already here")
+
+        def idler(rev2=False):
+            sock = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
+            self.addCleanup(sock.close)
+            f = sock.makefile("rb")
+            self.assertTrue(f.readline().startswith(b"* OK"))
+
+            def command(line):
+                sock.sendall(line + b"\r\n")
+                tag = line.split(b" ")[0]
+                while True:
+                    got = f.readline()
+                    if got.startswith(tag + b" "):
+                        self.assertIn(b" OK", got)
+                        return
+
+            command(b'a LOGIN jun@example.test "imap secret"')
+            if rev2:
+                command(b"e ENABLE IMAP4rev2")
+            command(b"b SELECT INBOX")
+            sock.sendall(b"c IDLE\r\n")
+            self.assertEqual(f.readline(), b"+ idling\r\n")
+            return sock, f
+
+        def shared():
+            return self.suite.metric("imap-access", "mailsuite_imap_access_idle_changes_total",
+                                     how="shared") or 0
+
+        before = shared()
+        # a claimed message 1 as \Recent at its SELECT; b and c (IMAP4rev2) did not.
+        (a, fa), (b, fb), (c, fc) = idler(), idler(), idler(rev2=True)
+        self.deliver("jun", "news")
+        got = {}
+        for name, f in (("a", fa), ("b", fb), ("c", fc)):
+            self.assertEqual(f.readline(), b"* 2 EXISTS\r\n", name)
+            if name != "c":
+                line = f.readline()
+                self.assertRegex(line, rb"^\* \d RECENT\r\n$", name)
+                got[name] = int(line.split()[1])
+        # Message 2 is \Recent in exactly one of the rev1 sessions (RFC 3501 §2.3.2).
+        self.assertEqual(got["a"] + got["b"], 2, got)
+        other = self.imap("jun")
+        self.ok(other.select("INBOX"))
+        self.ok(other.store("1", "+FLAGS", "(\\Flagged)"))
+        for name, f in (("a", fa), ("b", fb), ("c", fc)):
+            self.assertRegex(f.readline(), rb"^\* 1 FETCH \(FLAGS \((\\Recent )?\\Flagged\)\)",
+                             name)
+        self.ok(other.store("1", "+FLAGS.SILENT", "(\\Deleted)"))
+        for f in (fa, fb, fc):
+            self.assertIn(b"\\Deleted", f.readline())
+        self.ok(other.expunge())
+        for name, f in (("a", fa), ("b", fb), ("c", fc)):
+            self.assertEqual(f.readline(), b"* 1 EXPUNGE\r\n", name)
+        # Each change reached the three sessions as one read made for all of them.
+        self.assertGreaterEqual(shared() - before, 4 * 3)
+        for sock, f, tag in ((a, fa, b"c"), (b, fb, b"c"), (c, fc, b"c")):
+            sock.sendall(b"DONE\r\n")
+            self.assertEqual(f.readline(), tag + b" OK IDLE terminated\r\n")
 
     @unittest.skipIf(shutil.which("mbsync") is None, "mbsync (Debian isync) is not installed")
     def test_mbsync_downloads_flags_deletes_then_changes_nothing(self):

@@ -40,6 +40,8 @@ Stream::Stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context>
     local_ip_ = local.address().to_string();
     local_port_ = local.port();
   }
+  // Write() tries a plain write_some first; it must not block.
+  socket_.non_blocking(true, ec);
 }
 
 Stream::~Stream() { Close(); }
@@ -173,7 +175,24 @@ asio::awaitable<ReadResult> Stream::ReadExactly(size_t n, std::string* out,
   co_return ReadResult::kOk;
 }
 
+size_t Stream::WriteNow(std::string_view data) {
+  if (closed_ || tls_active_ || ssl_ != nullptr || data.empty()) return 0;
+  std::error_code ec;
+  const size_t n = socket_.write_some(asio::buffer(data), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    Close();
+    return 0;
+  }
+  return n;
+}
+
 asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::milliseconds timeout) {
+  if (closed_) co_return false;
+  // Most replies fit the socket's send buffer: write them now (the socket is in
+  // non-blocking mode) rather than through the reactor, which costs a trip through
+  // the scheduler per write.
+  data.remove_prefix(WriteNow(data));
+  if (data.empty()) co_return true;
   if (closed_) co_return false;
   Arm(timeout);
   std::error_code ec;

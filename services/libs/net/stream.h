@@ -60,6 +60,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Writes all of `data`; false when the connection failed.
   asio::awaitable<bool> Write(std::string_view data,
                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Writes what the socket takes of `data` now, without waiting, and returns how much:
+  // for news pushed while a read is pending (IMAP IDLE); the caller writes the rest
+  // with Write(). Plaintext only (0 under TLS); a failed connection is closed (0).
+  size_t WriteNow(std::string_view data);
   void Close();
   bool closed() const { return closed_; }
   // Cancels a read in progress as if its deadline had passed: ReadLine returns
