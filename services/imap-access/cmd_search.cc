@@ -23,6 +23,7 @@
 #include "services/libs/mail/encoded_words.h"
 #include "services/libs/mail/header.h"
 #include "services/libs/mail/mime.h"
+#include "services/libs/mail/search_headers.h"
 
 namespace mail::imap_access {
 namespace {
@@ -84,21 +85,23 @@ struct Candidate {
   bool saved;               // in the saved result ("$", RFC 5182)
   const HeaderHits* header_hits;
   // What BODY and TEXT match, made on first use: the text parts decoded (transfer
-  // encoding undone, charset converted to UTF-8), and the header fields decoded.
+  // encoding undone, charset converted to UTF-8), and the header fields decoded, both
+  // case-folded (mime::FoldForSearch).
   mutable std::optional<std::string> text, header;
 
-  const std::string& DecodedText() const {
-    if (!text) text = mime::SearchableText(*body, mime::Parse(*body));
+  const std::string& FoldedText() const {
+    if (!text) text = mime::FoldForSearch(mime::SearchableText(*body, mime::Parse(*body)));
     return *text;
   }
-  const std::string& DecodedHeader() const {
+  const std::string& FoldedHeader() const {
     if (!header) {
-      header.emplace();
+      std::string decoded;
       std::string_view raw(*body);
       for (const mime::HeaderField& f :
            mime::ParseHeader(raw.substr(0, HeaderSectionLength(raw)))) {
-        absl::StrAppend(&*header, f.name, ": ", mime::DecodeEncodedWords(f.value), "\n");
+        absl::StrAppend(&decoded, f.name, ": ", mime::DecodeEncodedWords(f.value), "\n");
       }
+      header = mime::FoldForSearch(decoded);
     }
     return *header;
   }
@@ -170,7 +173,7 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
     case Kind::kHeader: {
       std::vector<std::string> values = HeaderValues(parts.header, key.field);
       for (const std::string& v : values) {
-        if (imap::ContainsIgnoreCase(v, key.text)) return true;
+        if (mime::ContainsFolded(mime::DecodeEncodedWords(v), key.text)) return true;
       }
       // RFC 3501: HEADER with an empty string matches every message with the field.
       return false;
@@ -178,10 +181,12 @@ bool Matches(const SearchKey& key, const Candidate& c, uint32_t max_seq, uint32_
     // RFC 3501 §6.4.4 (RFC 9051 §6.4.4.2): the decoded text, as Dovecot matches it, so
     // quoted-printable or base64 bodies and encoded-word headers are found.
     case Kind::kBody:
-      return imap::ContainsIgnoreCase(c.DecodedText(), key.text);
-    case Kind::kText:
-      return imap::ContainsIgnoreCase(c.DecodedHeader(), key.text) ||
-             imap::ContainsIgnoreCase(c.DecodedText(), key.text);
+      return c.FoldedText().find(mime::FoldForSearch(key.text)) != std::string::npos;
+    case Kind::kText: {
+      const std::string needle = mime::FoldForSearch(key.text);
+      return c.FoldedHeader().find(needle) != std::string::npos ||
+             c.FoldedText().find(needle) != std::string::npos;
+    }
     default:
       return false;
   }

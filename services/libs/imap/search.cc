@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "services/libs/imap/date_time.h"
+#include "services/libs/mail/search_headers.h"
 
 namespace mail::imap {
 namespace {
@@ -211,13 +212,7 @@ void SearchKey::CollectHeaderKeys(std::vector<const SearchKey*>* keys) const {
 }
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char a, char b) {
-                          return absl::ascii_tolower(static_cast<unsigned char>(a)) ==
-                                 absl::ascii_tolower(static_cast<unsigned char>(b));
-                        });
-  return it != haystack.end();
+  return mime::ContainsFolded(haystack, needle);
 }
 
 std::vector<uint32_t> SearchProgram::ResultToSave(const std::vector<uint32_t>& hits) const {

@@ -80,7 +80,8 @@ bool AsksToSave(const std::vector<Arg>& args);
 // when no RETURN option asks otherwise) and RECENT, NEW and OLD are not keys.
 absl::StatusOr<SearchProgram> ParseSearch(const std::vector<Arg>& args, bool imap4rev2 = false);
 
-// ASCII case-insensitive substring test (RFC 3501 §6.4.4: "case-insensitive").
+// Case-insensitive substring test (RFC 3501 §6.4.4: "case-insensitive"), Unicode
+// letters included (mime::ContainsFolded).
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 
 }  // namespace mail::imap

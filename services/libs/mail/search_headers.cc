@@ -1,6 +1,9 @@
 // Header fields prepared for SEARCH; see search_headers.h.
 #include "services/libs/mail/search_headers.h"
 
+#include <locale.h>
+#include <wctype.h>
+
 #include <map>
 #include <vector>
 
@@ -18,20 +21,71 @@ void AppendJsonString(std::string* out, std::string_view utf8) {
   out->push_back('"');
 }
 
+// glibc's C.UTF-8 locale (Debian's libc-bin, always installed) for towlower: the
+// simple lower-case mapping of all of Unicode. Null if missing: ASCII only then, which
+// the unit tests would show.
+locale_t UnicodeCtype() {
+  static const locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+  return loc;
+}
+
+char32_t LowerCase(char32_t cp, locale_t unicode) {
+  // Where folding (Unicode CaseFolding.txt) differs from lower case in a way searches
+  // notice: final sigma, long s.
+  if (cp == 0x03c2) return 0x03c3;
+  if (cp == 0x017f) return 's';
+  if (unicode == nullptr) return cp;
+  return static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), unicode));
+}
+
+void AppendUtf8(std::string* out, char32_t cp) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
 }  // namespace
 
 std::string FoldForSearch(std::string_view text) {
   std::string valid;
   AppendSanitizedUtf8(text, &valid);
-  for (char& c : valid) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      c = ' ';
-    } else if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
+  std::string out;
+  out.reserve(valid.size());
+  const locale_t unicode = UnicodeCtype();
+  for (size_t i = 0; i < valid.size();) {
+    const auto u = static_cast<unsigned char>(valid[i]);
+    if (u < 0x80) {
+      out.push_back(u < 0x20 || u == 0x7f    ? ' '
+                    : (u >= 'A' && u <= 'Z') ? static_cast<char>(u - 'A' + 'a')
+                                             : static_cast<char>(u));
+      ++i;
+      continue;
     }
+    // Valid UTF-8 here (sanitised above): a lead byte and its continuation bytes.
+    const int len = u >= 0xf0 ? 4 : u >= 0xe0 ? 3 : 2;
+    char32_t cp = u & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+    for (int k = 1; k < len; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(valid[i + k]) & 0x3f);
+    i += static_cast<size_t>(len);
+    AppendUtf8(&out, LowerCase(cp, unicode));
   }
-  return valid;
+  return out;
+}
+
+bool ContainsFolded(std::string_view haystack, std::string_view needle) {
+  return FoldForSearch(haystack).find(FoldForSearch(needle)) != std::string::npos;
 }
 
 std::string SearchHeaderJson(std::string_view header) {

@@ -15,9 +15,14 @@ namespace mail::mime {
 inline constexpr size_t kMaxSearchHeaderBytes = 64 * 1024;
 
 // The case-insensitive form both sides of a match are compared in: valid UTF-8 (invalid
-// sequences become U+FFFD), ASCII letters in lower case, control characters (CR, LF,
-// TAB, NUL ...) as spaces. Non-ASCII letters keep their case.
+// sequences become U+FFFD), every letter in lower case (Unicode simple case mapping:
+// "Ä" and "ä", "Σ", "σ" and "ς" match), control characters (CR, LF, TAB, NUL ...) as
+// spaces. No normalisation: a precomposed "é" does not match "e" + U+0301.
 std::string FoldForSearch(std::string_view text);
+
+// Whether `needle` occurs in `haystack` with case ignored as FoldForSearch does; for
+// text already folded, fold only the needle and use find().
+bool ContainsFolded(std::string_view haystack, std::string_view needle);
 
 // A JSON object {"subject": "...", "received": "...\n...", ...}: each field of the
 // header section `header` under its lower-case name, its value unfolded, RFC 2047

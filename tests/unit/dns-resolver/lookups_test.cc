@@ -94,7 +94,7 @@ TEST_CASE("lookups: no MX record means the domain is its own implicit MX (RFC 53
   CHECK(r.hosts(0).addresses(0) == "127.0.0.3");
 }
 
-TEST_CASE("lookups: no MX and no address is NO_DATA; a failing A lookup is temporary") {
+TEST_CASE("lookups: no MX and no address is NO_DATA, a failing A lookup is temporary") {
   Fixture f;
   f.upstream.SetOutcome("empty.test", RecordType::kMx, Outcome::kNoData);
   f.upstream.SetOutcome("empty.test", RecordType::kA, Outcome::kNoData);

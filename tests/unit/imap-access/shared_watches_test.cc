@@ -164,7 +164,7 @@ SelectedMailbox Box(uint64_t modseq, std::vector<uint32_t> uids) {
   return box;
 }
 
-TEST_CASE("shared_watches: a change is read once for all sessions; one claims \\Recent") {
+TEST_CASE("shared_watches: a change is read once for all sessions, one claims \\Recent") {
   asio::io_context io;
   ReadingStore store(io);
   SharedWatches watches(store, io.get_executor());
@@ -217,7 +217,7 @@ TEST_CASE("shared_watches: a change is read once for all sessions; one claims \\
   CHECK(behind.pushes[0] == nullptr);
 }
 
-TEST_CASE("shared_watches: a change during a read is read again; a failed read tells all") {
+TEST_CASE("shared_watches: a change during a read is read again, a failed read tells all") {
   asio::io_context io;
   ReadingStore store(io);
   SharedWatches watches(store, io.get_executor());

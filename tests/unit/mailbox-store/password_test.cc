@@ -74,7 +74,7 @@ TEST_CASE("password: a prefixed or weaker Argon2 hash asks for a rehash") {
   CHECK(r.needs_rehash);
 }
 
-TEST_CASE("password: the cost of new hashes is set at start; other costs ask for a rehash") {
+TEST_CASE("password: the cost of new hashes is set at start, other costs ask for a rehash") {
   CHECK_FALSE(CheckHashCost({0, 64}).ok());
   CHECK_FALSE(CheckHashCost({1, 7}).ok());
   CHECK_FALSE(CheckHashCost({1, uint64_t{1} << 60}).ok());  // no overflow into "valid"

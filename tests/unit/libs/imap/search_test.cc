@@ -141,6 +141,7 @@ TEST_CASE("imap search: case-insensitive substring match") {
   CHECK(ContainsIgnoreCase("Subject: Lunch on Friday", "LUNCH ON"));
   CHECK_FALSE(ContainsIgnoreCase("abc", "abd"));
   CHECK(ContainsIgnoreCase("abc", ""));
+  CHECK(ContainsIgnoreCase("Réunion ÉQUIPE", "équipe"));
 }
 
 }  // namespace

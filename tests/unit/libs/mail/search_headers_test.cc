@@ -9,8 +9,17 @@ namespace {
 TEST_CASE("search headers: folding lowers ASCII and blanks control characters") {
   CHECK(FoldForSearch("Hello WORLD") == "hello world");
   CHECK(FoldForSearch(std::string("a\r\nb\tc\0d", 8)) == "a  b c d");
-  CHECK(FoldForSearch("Ärger") == "Ärger");        // non-ASCII keeps its case
-  CHECK(FoldForSearch("\xff") == "\xef\xbf\xbd");  // invalid UTF-8: U+FFFD
+  // Unicode letters fold too (simple case mapping), final sigma and long s as well.
+  CHECK(FoldForSearch("ÄRGER Ärger") == "ärger ärger");
+  CHECK(FoldForSearch("ΣΟΦΟΣ σοφος") == "σοφοσ σοφοσ");
+  CHECK(FoldForSearch("ПРИВЕТ") == "привет");
+  CHECK(FoldForSearch("ＡＢＣ") == "ａｂｃ");                  // fullwidth
+  CHECK(FoldForSearch("ſ \u212a") == "s k");                   // long s, Kelvin sign
+  CHECK(FoldForSearch("日本語のメール") == "日本語のメール");  // no case: unchanged
+  CHECK(FoldForSearch("\U0001F600") == "\U0001F600");
+  CHECK(ContainsFolded("Grüße aus MÜNCHEN", "münchen"));
+  CHECK(ContainsFolded("Grüße aus München", "GRÜSSE") == false);  // no full folding
+  CHECK(FoldForSearch("\xff") == "\xef\xbf\xbd");                 // invalid UTF-8: U+FFFD
 }
 
 TEST_CASE("search headers: decoded, unfolded, one key per field name") {
@@ -26,7 +35,7 @@ TEST_CASE("search headers: decoded, unfolded, one key per field name") {
         "\"to\":\"bob <bob@example.com>\"}");
 }
 
-TEST_CASE("search headers: no fields, no keys; a huge header is cut off") {
+TEST_CASE("search headers: no fields, no keys, a huge header is cut off") {
   CHECK(SearchHeaderJson("\r\nbody") == "{}");
   std::string header = "X-Long: " + std::string(200 * 1024, 'a') + "\r\nSubject: late\r\n\r\n";
   std::string json = SearchHeaderJson(header);
