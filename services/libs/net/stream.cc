@@ -1,6 +1,7 @@
 // Plain/TLS connection with buffered, limited reads; see stream.h.
 #include "services/libs/net/stream.h"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <asio/co_spawn.hpp>
@@ -8,6 +9,8 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+
+#include "absl/strings/str_cat.h"
 
 namespace mail::net {
 namespace {
@@ -46,8 +49,84 @@ Stream::Stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context>
 
 Stream::~Stream() { Close(); }
 
-void Stream::BeginTls() {
-  ssl_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket_), *tls_ctx_);
+bool Stream::BeginTls(bool server) {
+  ssl_.reset(SSL_new(tls_ctx_->native_handle()));
+  // The socket is non-blocking (constructor): OpenSSL says what it waits for, asio's
+  // reactor tells when (WaitFor). SSL_set_fd's BIO leaves the descriptor to socket_.
+  if (ssl_ == nullptr || SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) return false;
+  // RELEASE_BUFFERS: an idle connection holds no record buffers. The other two let a
+  // write that waited be retried from another buffer holding the same bytes (out_).
+  SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (server) {
+    SSL_set_accept_state(ssl_.get());
+  } else {
+    SSL_set_connect_state(ssl_.get());
+  }
+  return true;
+}
+
+asio::awaitable<bool> Stream::WaitFor(int ssl_error, std::error_code* ec) {
+  if (ssl_error != SSL_ERROR_WANT_READ && ssl_error != SSL_ERROR_WANT_WRITE) co_return false;
+  co_await socket_.async_wait(ssl_error == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read
+                                                               : asio::socket_base::wait_write,
+                              asio::redirect_error(asio::use_awaitable, *ec));
+  co_return !*ec;
+}
+
+asio::awaitable<absl::Status> Stream::Handshake(std::chrono::milliseconds timeout) {
+  Arm(timeout);
+  std::error_code ec;
+  for (;;) {
+    ERR_clear_error();
+    const int r = SSL_do_handshake(ssl_.get());
+    if (r == 1) break;
+    const int err = SSL_get_error(ssl_.get(), r);
+    const unsigned long reason = ERR_peek_last_error();
+    const bool ready = co_await WaitFor(err, &ec);
+    if (!ready) {
+      deadline_ = kNever;
+      Close();
+      const char* text = reason != 0 ? ERR_reason_error_string(reason) : nullptr;
+      co_return absl::UnavailableError(absl::StrCat(
+          "TLS handshake failed: ", ec ? ec.message() : (text != nullptr ? text : "closed")));
+    }
+  }
+  deadline_ = kNever;
+  tls_active_ = true;
+  co_return absl::OkStatus();
+}
+
+asio::awaitable<size_t> Stream::TlsRead(char* data, size_t size, std::error_code* ec) {
+  for (;;) {
+    if (closed_) co_return 0;
+    size_t got = 0;
+    ERR_clear_error();
+    const int r = SSL_read_ex(ssl_.get(), data, size, &got);
+    if (r == 1) co_return got;
+    // WANT_READ (or WANT_WRITE: a post-handshake message to send first) waits; the
+    // peer's close_notify, EOF or an error end the read.
+    const bool ready = co_await WaitFor(SSL_get_error(ssl_.get(), r), ec);
+    if (!ready) co_return 0;
+  }
+}
+
+asio::awaitable<bool> Stream::TlsWrite(std::string_view data) {
+  while (!data.empty()) {
+    if (closed_) co_return false;
+    size_t wrote = 0;
+    ERR_clear_error();
+    const int r = SSL_write_ex(ssl_.get(), data.data(), data.size(), &wrote);
+    if (r == 1) {
+      data.remove_prefix(wrote);
+      continue;
+    }
+    // Retried with the same bytes once the socket is ready (OpenSSL's rule).
+    std::error_code ec;
+    const bool ready = co_await WaitFor(SSL_get_error(ssl_.get(), r), &ec);
+    if (!ready) co_return false;
+  }
+  co_return true;
 }
 
 void Stream::StartWatchdog() {
@@ -106,7 +185,7 @@ asio::awaitable<size_t> Stream::ReadSome() {
   auto buffer = asio::buffer(buf_.data() + old, kReadChunk);
   reading_ = true;
   if (tls_active_) {
-    n = co_await ssl_->async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    n = co_await TlsRead(buf_.data() + old, kReadChunk, &ec);
   } else {
     n = co_await socket_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -176,7 +255,24 @@ asio::awaitable<ReadResult> Stream::ReadExactly(size_t n, std::string* out,
 }
 
 size_t Stream::WriteNow(std::string_view data) {
-  if (closed_ || tls_active_ || ssl_ != nullptr || data.empty()) return 0;
+  if (closed_ || data.empty() || (ssl_ != nullptr && !tls_active_)) return 0;
+  if (tls_active_) {
+    size_t total = 0;
+    while (total < data.size()) {
+      size_t wrote = 0;
+      ERR_clear_error();
+      const int r = SSL_write_ex(ssl_.get(), data.data() + total, data.size() - total, &wrote);
+      if (r == 1) {
+        total += wrote;
+        continue;
+      }
+      const int err = SSL_get_error(ssl_.get(), r);
+      if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) break;  // the rest later
+      Close();
+      return 0;
+    }
+    return total;
+  }
   std::error_code ec;
   const size_t n = socket_.write_some(asio::buffer(data), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
@@ -195,16 +291,17 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
   if (data.empty()) co_return true;
   if (closed_) co_return false;
   Arm(timeout);
-  std::error_code ec;
+  bool ok;
   if (tls_active_) {
-    co_await asio::async_write(*ssl_, asio::buffer(data),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    ok = co_await TlsWrite(data);
   } else {
+    std::error_code ec;
     co_await asio::async_write(socket_, asio::buffer(data),
                                asio::redirect_error(asio::use_awaitable, ec));
+    ok = !ec;
   }
   deadline_ = kNever;
-  if (ec) {
+  if (!ok) {
     Close();
     co_return false;
   }
@@ -213,51 +310,37 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
 
 asio::awaitable<absl::Status> Stream::StartServerTls(std::chrono::milliseconds timeout) {
   if (tls_ctx_ == nullptr) co_return absl::FailedPreconditionError("TLS not configured");
-  if (tls_active_) co_return absl::FailedPreconditionError("TLS already active");
+  if (tls_active_ || ssl_ != nullptr) co_return absl::FailedPreconditionError("TLS already active");
   if (closed_) co_return absl::UnavailableError("connection closed");
-  BeginTls();
-  Arm(timeout);
-  std::error_code ec;
-  co_await ssl_->async_handshake(asio::ssl::stream_base::server,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-  deadline_ = kNever;
-  if (ec) {
+  if (!BeginTls(/*server=*/true)) {
     Close();
-    co_return absl::UnavailableError("TLS handshake failed: " + ec.message());
+    co_return absl::InternalError("cannot create a TLS session");
   }
-  tls_active_ = true;
-  co_return absl::OkStatus();
+  co_return co_await Handshake(timeout);
 }
 
 asio::awaitable<absl::Status> Stream::StartClientTls(const std::string& sni,
                                                      std::chrono::milliseconds timeout) {
   if (tls_ctx_ == nullptr) co_return absl::FailedPreconditionError("TLS not configured");
-  if (tls_active_) co_return absl::FailedPreconditionError("TLS already active");
+  if (tls_active_ || ssl_ != nullptr) co_return absl::FailedPreconditionError("TLS already active");
   if (closed_) co_return absl::UnavailableError("connection closed");
-  BeginTls();
-  if (!sni.empty()) SSL_set_tlsext_host_name(ssl_->native_handle(), sni.c_str());
-  DiscardBuffered();
-  Arm(timeout);
-  std::error_code ec;
-  co_await ssl_->async_handshake(asio::ssl::stream_base::client,
-                                 asio::redirect_error(asio::use_awaitable, ec));
-  deadline_ = kNever;
-  if (ec) {
+  if (!BeginTls(/*server=*/false)) {
     Close();
-    co_return absl::UnavailableError("TLS handshake failed: " + ec.message());
+    co_return absl::InternalError("cannot create a TLS session");
   }
-  tls_active_ = true;
-  co_return absl::OkStatus();
+  if (!sni.empty()) SSL_set_tlsext_host_name(ssl_.get(), sni.c_str());
+  DiscardBuffered();
+  co_return co_await Handshake(timeout);
 }
 
 std::string Stream::tls_version() const {
   if (!tls_active_) return "";
-  return SSL_get_version(ssl_->native_handle());
+  return SSL_get_version(ssl_.get());
 }
 
 std::string Stream::tls_cipher() const {
   if (!tls_active_) return "";
-  const char* name = SSL_get_cipher_name(ssl_->native_handle());
+  const char* name = SSL_get_cipher_name(ssl_.get());
   return name ? name : "";
 }
 

@@ -2,13 +2,19 @@
 // or start in TLS (ports 465, 993, 995), with a read buffer, line and exact-length
 // reads under limits, and an idle deadline that closes the connection when it passes.
 // Used from the one coroutine that owns the connection (its strand).
+//
+// TLS is OpenSSL on the socket itself (SSL_set_fd, non-blocking, readiness from asio's
+// reactor), not asio::ssl::stream: that one keeps four 17 KiB buffers (its own and a
+// BIO pair) for the connection's life, ~70 KiB per idle IMAPS connection; here an
+// idle connection keeps only the SSL object (SSL_MODE_RELEASE_BUFFERS).
 #ifndef MAILSUITE_SERVICES_LIBS_NET_STREAM_H_
 #define MAILSUITE_SERVICES_LIBS_NET_STREAM_H_
+
+#include <openssl/ssl.h>
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
@@ -82,16 +88,25 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void Arm(std::chrono::milliseconds timeout);
   void StartWatchdog();
 
-  // The TCP socket: socket_ in plaintext, then inside ssl_ once TLS starts.
-  asio::ip::tcp::socket& socket() { return ssl_ != nullptr ? ssl_->next_layer() : socket_; }
-  // Moves the socket into a TLS stream for a handshake.
-  void BeginTls();
+  asio::ip::tcp::socket& socket() { return socket_; }
+  // Creates the SSL object on the socket for a handshake.
+  bool BeginTls(bool server);
+  asio::awaitable<absl::Status> Handshake(std::chrono::milliseconds timeout);
+  // Waits until the socket is ready for what OpenSSL asked (SSL_ERROR_WANT_READ or
+  // _WRITE); false when the wait failed or was cancelled (`ec` says which).
+  asio::awaitable<bool> WaitFor(int ssl_error, std::error_code* ec);
+  // TLS counterparts of a read and a write: bytes moved, 0 when closed or failed.
+  asio::awaitable<size_t> TlsRead(char* data, size_t size, std::error_code* ec);
+  asio::awaitable<bool> TlsWrite(std::string_view data);
+
+  struct SslFree {
+    void operator()(SSL* ssl) const { SSL_free(ssl); }
+  };
 
   std::shared_ptr<asio::ssl::context> tls_ctx_;
   asio::ip::tcp::socket socket_;
-  // Created only when TLS starts: a TLS stream holds an SSL object and ~70 KiB of
-  // buffers, which a plaintext session (most IDLE connections) should not pay for.
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket>> ssl_;
+  // Created only when TLS starts (a plaintext session pays nothing for it).
+  std::unique_ptr<SSL, SslFree> ssl_;
   asio::steady_timer watchdog_;
   std::chrono::steady_clock::time_point deadline_;
   bool tls_active_ = false;
