@@ -1,14 +1,18 @@
 // Plain/TLS connection with buffered, limited reads; see stream.h.
 #include "services/libs/net/stream.h"
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,6 +21,59 @@ namespace {
 
 constexpr size_t kReadChunk = 4096;
 constexpr auto kNever = std::chrono::steady_clock::time_point::max();
+
+// OpenSSL's own socket BIO writes with write(2), which raises SIGPIPE when the peer has
+// gone; this one uses send(2) with MSG_NOSIGNAL, as Asio does, so a TLS stream needs
+// no process-wide signal setting. The descriptor is the BIO's data; socket_ owns it.
+int BioFd(BIO* bio) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio))); }
+
+int BioWrite(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::send(BioFd(bio), data, static_cast<size_t>(size), MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_write(bio);
+  }
+  return static_cast<int>(n);
+}
+
+int BioRead(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  const ssize_t n = ::recv(BioFd(bio), data, static_cast<size_t>(size), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    BIO_set_retry_read(bio);
+  } else if (n == 0) {
+    BIO_set_flags(bio, BIO_FLAGS_IN_EOF);  // OpenSSL tells a truncated stream from this
+  }
+  return static_cast<int>(n);
+}
+
+long BioCtrl(BIO* bio, int cmd, long, void*) {  // NOLINT(runtime/int): OpenSSL's type
+  switch (cmd) {
+    case BIO_CTRL_FLUSH:
+      return 1;
+    case BIO_CTRL_EOF:
+      return BIO_test_flags(bio, BIO_FLAGS_IN_EOF) != 0 ? 1 : 0;
+    default:
+      return 0;
+  }
+}
+
+int BioCreate(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* SocketBioMethod() {
+  static const BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "mailsuite socket");
+    BIO_meth_set_write(m, BioWrite);
+    BIO_meth_set_read(m, BioRead);
+    BIO_meth_set_ctrl(m, BioCtrl);
+    BIO_meth_set_create(m, BioCreate);
+    return m;
+  }();
+  return method;
+}
 
 }  // namespace
 
@@ -51,9 +108,13 @@ Stream::~Stream() { Close(); }
 
 bool Stream::BeginTls(bool server) {
   ssl_.reset(SSL_new(tls_ctx_->native_handle()));
+  if (ssl_ == nullptr) return false;
   // The socket is non-blocking (constructor): OpenSSL says what it waits for, asio's
-  // reactor tells when (WaitFor). SSL_set_fd's BIO leaves the descriptor to socket_.
-  if (ssl_ == nullptr || SSL_set_fd(ssl_.get(), socket_.native_handle()) != 1) return false;
+  // reactor tells when (WaitFor). The BIO leaves the descriptor to socket_.
+  BIO* bio = BIO_new(SocketBioMethod());
+  if (bio == nullptr) return false;
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(socket_.native_handle())));
+  SSL_set_bio(ssl_.get(), bio, bio);  // one reference, taken by the SSL object
   // RELEASE_BUFFERS: an idle connection holds no record buffers. The other two let a
   // write that waited be retried from another buffer holding the same bytes (out_).
   SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
