@@ -29,24 +29,17 @@ void Session::MailboxChanged(std::chrono::steady_clock::time_point heard,
   // The common case, done here and now: IDLE waits for DONE with nothing else pending,
   // and the push fits. The news goes straight to the socket while the read stays
   // pending (RFC 2177 §3: untagged responses at any time during IDLE); what the socket
-  // does not take now is flushed by the IDLE loop, which the read is interrupted for.
-  if (push != nullptr && reading_idle_ && !change_pending_ && !flush_pending_ && out_.empty()) {
+  // does not take now, the stream writes in the background ahead of anything later.
+  if (push != nullptr && reading_idle_ && !closing_ && !change_pending_ && out_.empty()) {
     pushes_.emplace_back(std::move(push), claimed);
     if (!ApplyPushes()) {
       read_needed_ = true;  // ApplyPushes cleared it; the loop must read
     } else {
-      const size_t wrote = stream_->WriteNow(out_);
-      out_.erase(0, wrote);
-      if (out_.empty()) {
-        if (wrote > 0 && metrics_ != nullptr) {
-          metrics_->IdlePushed(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - heard).count());
-        }
-        return;
+      if (!out_.empty() && stream_->WriteNow(out_) && metrics_ != nullptr) {
+        metrics_->IdlePushed(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - heard).count());
       }
-      flush_pending_ = true;
-      flush_heard_ = heard;
-      stream_->Interrupt();
+      out_.clear();  // written or queued; on a closed connection the read ends IDLE
       return;
     }
   }
@@ -104,7 +97,6 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
   change_pending_ = false;
   pushes_.clear();
   read_needed_ = false;
-  flush_pending_ = false;
   if (selected_) {
     std::weak_ptr<Session> weak = weak_from_this();
     asio::any_io_executor strand = executor_;
@@ -181,14 +173,6 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
       co_return;
     }
     // The interval passed, or a change interrupted the read.
-    if (flush_pending_) {
-      // MailboxChanged wrote part of some news; the rest is in out_.
-      flush_pending_ = false;
-      if (!change_pending_) {
-        pushing = flush_heard_;
-        continue;
-      }
-    }
     if (stopping_ != nullptr && stopping_->load()) {
       Send(imap::UntaggedStatus("BYE", "", "Server shutting down, try again later"));
       closing_ = true;

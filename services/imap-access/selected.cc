@@ -2,6 +2,7 @@
 #include "services/imap-access/selected.h"
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "absl/strings/match.h"
@@ -141,6 +142,10 @@ std::vector<SnapshotMessage>& MessageList::Mutable() {
     list_ = std::make_shared<std::vector<SnapshotMessage>>();
   } else if (list_.use_count() > 1) {
     list_ = std::make_shared<std::vector<SnapshotMessage>>(*list_);
+  } else {
+    // Sole holder: whoever dropped the last other reference (on another thread) is done
+    // reading it; use_count() is a relaxed load, this orders those reads first.
+    std::atomic_thread_fence(std::memory_order_acquire);
   }
   return *list_;
 }

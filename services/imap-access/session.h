@@ -229,9 +229,6 @@ class Session : public std::enable_shared_from_this<Session> {
   // The pending changes as read for us (oldest first), and whether one came unread.
   std::vector<std::pair<std::shared_ptr<const Push>, bool>> pushes_;
   bool read_needed_ = false;
-  // News written in part by MailboxChanged: the rest is in out_ for the IDLE loop.
-  bool flush_pending_ = false;
-  std::chrono::steady_clock::time_point flush_heard_;
 };
 
 }  // namespace mail::imap_access

@@ -1,6 +1,7 @@
 // Shared WatchMailbox streams and the reads of their changes; see shared_watches.h.
 #include "services/imap-access/shared_watches.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 
@@ -9,7 +10,20 @@ namespace mail::imap_access {
 Push::Fit Push::Fits(const SelectedMailbox& box) const {
   if (box.highest_modseq == 0 || response_.uidvalidity() != box.uidvalidity) return Fit::kReadSelf;
   if (box.highest_modseq >= response_.highest_modseq()) return Fit::kNothing;
-  if (box.highest_modseq < changed_since_ || box.max_uid() < known_max_uid_) return Fit::kReadSelf;
+  // At or after the read's starting point, the box holds every message up to
+  // known_max_uid that still existed then (those missing were expunged, which it saw).
+  if (box.highest_modseq < changed_since_) return Fit::kReadSelf;
+  // Above known_max_uid the read lists every message that exists: one the box holds
+  // but the read does not list is gone, and only a read of its own can tell the box
+  // so (the tombstones asked for stop at known_max_uid).
+  for (auto it = box.messages.end(); it != box.messages.begin();) {
+    --it;
+    if (it->uid() <= known_max_uid_) break;
+    const auto& listed = response_.messages();
+    const bool found = std::any_of(listed.begin(), listed.end(),
+                                   [&](const v1::MessageInfo& m) { return m.uid() == it->uid(); });
+    if (!found) return Fit::kReadSelf;
+  }
   if (!DeltaAccountsForExpunges(box, response_, known_max_uid_)) return Fit::kReadSelf;
   return Fit::kApply;
 }
@@ -42,12 +56,17 @@ struct SharedWatches::Listeners {
   std::map<int, Listener> listeners ABSL_GUARDED_BY(mu);
   int next_id ABSL_GUARDED_BY(mu) = 0;
   bool live ABSL_GUARDED_BY(mu) = false;
-  // The state the last read here brought the sessions to (0: none yet; a joining
-  // session's own state seeds it), a read running, a change heard during it.
+  // The state the last read here brought the sessions to (0: none yet; the first
+  // session to join seeds it), a read running, a change heard during it.
   uint64_t modseq ABSL_GUARDED_BY(mu) = 0;
   uint32_t max_uid ABSL_GUARDED_BY(mu) = 0;
   bool reading ABSL_GUARDED_BY(mu) = false;
   bool again ABSL_GUARDED_BY(mu) = false;
+  // Every change since `modseq` was seen has been read here and pushed: false while
+  // the state is only a seed, after a failed read, or when a change went unread
+  // (everyone left during a read). A session joining at `modseq` may then skip its
+  // first read only when this is true.
+  bool trusted ABSL_GUARDED_BY(mu) = false;
 
   void TellAll(const std::shared_ptr<const Push>& push, int claimer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -103,14 +122,16 @@ std::unique_ptr<clients::MailboxWatch> SharedWatches::Watch(const std::string& a
   Listeners& l = *stream->listeners;
   absl::MutexLock lock(&l.mu);
   int id = l.next_id++;
-  if (l.modseq == 0 && !l.reading) {
+  if (l.modseq == 0 && !l.reading && l.listeners.empty()) {
     l.modseq = listener.highest_modseq;
     l.max_uid = listener.max_uid;
   }
   // Joining a live stream: the "stream is live" call this listener would have had,
-  // unless the watch holds exactly this session's state with no read under way.
-  const bool in_step = executor_.has_value() && !l.reading && listener.highest_modseq != 0 &&
-                       listener.highest_modseq == l.modseq && listener.max_uid == l.max_uid;
+  // unless the watch has read every change up to exactly this session's state and no
+  // read is under way (any later change will be pushed to it).
+  const bool in_step = executor_.has_value() && l.trusted && !l.reading &&
+                       listener.highest_modseq != 0 && listener.highest_modseq == l.modseq;
+  listener.at_modseq = listener.highest_modseq;
   if (l.live && !in_step) listener.on_change(nullptr, false);
   l.listeners.emplace(id, std::move(listener));
   return std::make_unique<Handle>(this, stream, id);
@@ -143,15 +164,24 @@ void SharedWatches::StartRead(std::shared_ptr<Listeners> l) {
           request.set_mailbox(l->mailbox);
           uint64_t since;
           uint32_t known;
+          // \Recent goes to one claiming session (RFC 3501 §2.3.2: only one session
+          // is told a message is recent): the first to join of those at the read's
+          // starting point, which will apply it (the others may read for themselves,
+          // and would find the messages claimed).
+          int claimer = -1;
           {
             absl::MutexLock lock(&l->mu);
             since = l->modseq;
             known = l->max_uid;
             for (const auto& [id, listener] : l->listeners) {
-              if (listener.recent == Recent::kClaim) request.set_claim_recent(true);
-              if (listener.recent == Recent::kShow) request.set_with_recent(true);
+              if (listener.recent == Recent::kNone) continue;
+              request.set_with_recent(true);
+              if (claimer < 0 && listener.recent == Recent::kClaim && listener.at_modseq == since) {
+                claimer = id;
+              }
             }
           }
+          request.set_claim_recent(claimer >= 0);
           request.set_changed_since(since);
           request.set_known_max_uid(known);
           reads_.fetch_add(1, std::memory_order_relaxed);
@@ -161,27 +191,23 @@ void SharedWatches::StartRead(std::shared_ptr<Listeners> l) {
             uint32_t max_uid = known;
             for (const v1::MessageInfo& m : read->messages()) max_uid = std::max(max_uid, m.uid());
             const uint64_t modseq = read->highest_modseq();
-            // \Recent goes to one claiming session (RFC 3501 §2.3.2: only one session
-            // is told a message is recent); the first that joined.
-            int claimer = -1;
-            if (request.claim_recent()) {
-              for (const auto& [id, listener] : l->listeners) {
-                if (listener.recent == Recent::kClaim) {
-                  claimer = id;
-                  break;
-                }
-              }
-            }
+            if (l->listeners.count(claimer) == 0) claimer = -1;  // left meanwhile
             l->TellAll(std::make_shared<const Push>(since, known, *std::move(read)), claimer);
             if (modseq != 0) {
               l->modseq = modseq;
               l->max_uid = max_uid;
+              l->trusted = true;
+              // Where the sessions stand once they apply it (they nearly all do).
+              for (auto& [id, listener] : l->listeners) listener.at_modseq = modseq;
             }
           } else {
-            // mailbox-store busy or away: the sessions read (and retry) for themselves.
+            // mailbox-store busy or away: the sessions read (and retry) for themselves;
+            // the next read here starts from the same state again.
             l->TellAll(nullptr, -1);
+            l->trusted = false;
           }
           if (!l->again || l->listeners.empty()) {
+            if (l->again) l->trusted = false;  // a change nobody read
             l->reading = false;
             l->again = false;
             co_return;

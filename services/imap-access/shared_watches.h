@@ -45,9 +45,10 @@ class Push {
     kNothing,   // `box` is already at or past the push
     kReadSelf,  // `box` is elsewhere (older, other messages known): read for yourself
   };
-  // Whether the push can bring `box` (as it is now) up to date: `box` must know every
-  // message the read took as known, and stand at or after the state the read started
-  // from, and the tombstones must explain what it lost (DeltaAccountsForExpunges).
+  // Whether the push can bring `box` (as it is now) up to date: `box` must stand at or
+  // after the state the read started from, every message it holds above the read's
+  // known_max_uid must be listed (the read lists all that exist there), and the
+  // tombstones must explain what it lost (DeltaAccountsForExpunges).
   Fit Fits(const SelectedMailbox& box) const;
 
   // ComputeChange(before, response()), worked out once per list and shared.
@@ -82,6 +83,8 @@ class SharedWatches {
     // Where the session's snapshot stands (SelectedMailbox::highest_modseq, max_uid()).
     uint64_t highest_modseq = 0;
     uint32_t max_uid = 0;
+    // Kept here: where the session stands after the pushes it was given.
+    uint64_t at_modseq = 0;
   };
 
   // Without an executor nothing is read here: every change is a null push.

@@ -88,7 +88,8 @@ Stream::Stream(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context>
     : tls_ctx_(std::move(tls)),
       socket_(std::move(socket)),
       watchdog_(socket_.get_executor()),
-      deadline_(kNever) {
+      deadline_(kNever),
+      flushed_(socket_.get_executor(), kNever) {
   std::error_code ec;
   auto peer = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -139,6 +140,7 @@ asio::awaitable<absl::Status> Stream::Handshake(std::chrono::milliseconds timeou
   Arm(timeout);
   std::error_code ec;
   for (;;) {
+    if (closed_) co_return absl::UnavailableError("TLS handshake failed: connection closed");
     ERR_clear_error();
     const int r = SSL_do_handshake(ssl_.get());
     if (r == 1) break;
@@ -149,6 +151,7 @@ asio::awaitable<absl::Status> Stream::Handshake(std::chrono::milliseconds timeou
       deadline_ = kNever;
       Close();
       const char* text = reason != 0 ? ERR_reason_error_string(reason) : nullptr;
+      ERR_clear_error();
       co_return absl::UnavailableError(absl::StrCat(
           "TLS handshake failed: ", ec ? ec.message() : (text != nullptr ? text : "closed")));
     }
@@ -167,27 +170,17 @@ asio::awaitable<size_t> Stream::TlsRead(char* data, size_t size, std::error_code
     if (r == 1) co_return got;
     // WANT_READ (or WANT_WRITE: a post-handshake message to send first) waits; the
     // peer's close_notify, EOF or an error end the read.
-    const bool ready = co_await WaitFor(SSL_get_error(ssl_.get(), r), ec);
+    const int err = SSL_get_error(ssl_.get(), r);
+    ERR_clear_error();
+    if (timed_out_) {
+      // Interrupted (or past the deadline) after the socket's wake-up was queued (a
+      // partial record): Interrupt's cancel found no wait to abort.
+      *ec = asio::error::operation_aborted;
+      co_return 0;
+    }
+    const bool ready = co_await WaitFor(err, ec);
     if (!ready) co_return 0;
   }
-}
-
-asio::awaitable<bool> Stream::TlsWrite(std::string_view data) {
-  while (!data.empty()) {
-    if (closed_) co_return false;
-    size_t wrote = 0;
-    ERR_clear_error();
-    const int r = SSL_write_ex(ssl_.get(), data.data(), data.size(), &wrote);
-    if (r == 1) {
-      data.remove_prefix(wrote);
-      continue;
-    }
-    // Retried with the same bytes once the socket is ready (OpenSSL's rule).
-    std::error_code ec;
-    const bool ready = co_await WaitFor(SSL_get_error(ssl_.get(), r), &ec);
-    if (!ready) co_return false;
-  }
-  co_return true;
 }
 
 void Stream::StartWatchdog() {
@@ -231,6 +224,9 @@ void Stream::Arm(std::chrono::milliseconds timeout) {
 
 asio::awaitable<size_t> Stream::ReadSome() {
   if (closed_) co_return 0;
+  // Interrupted (or past the deadline) between two reads of one ReadLine: the cancel
+  // found no read to abort.
+  if (timed_out_) co_return 0;
   if (pos_ == buf_.size()) {
     buf_.clear();
     pos_ = 0;
@@ -315,8 +311,8 @@ asio::awaitable<ReadResult> Stream::ReadExactly(size_t n, std::string* out,
   co_return ReadResult::kOk;
 }
 
-size_t Stream::WriteNow(std::string_view data) {
-  if (closed_ || data.empty() || (ssl_ != nullptr && !tls_active_)) return 0;
+size_t Stream::WriteSome(std::string_view data) {
+  if (closed_ || data.empty()) return 0;
   if (tls_active_) {
     size_t total = 0;
     while (total < data.size()) {
@@ -328,7 +324,11 @@ size_t Stream::WriteNow(std::string_view data) {
         continue;
       }
       const int err = SSL_get_error(ssl_.get(), r);
-      if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) break;  // the rest later
+      ERR_clear_error();
+      if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+        want_ = err;  // data[total..] must be offered again, first (pending_)
+        break;
+      }
       Close();
       return 0;
     }
@@ -340,33 +340,69 @@ size_t Stream::WriteNow(std::string_view data) {
     Close();
     return 0;
   }
+  want_ = SSL_ERROR_WANT_WRITE;
   return n;
 }
 
-asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::milliseconds timeout) {
-  if (closed_) co_return false;
-  // Most replies fit the socket's send buffer: write them now (the socket is in
-  // non-blocking mode) rather than through the reactor, which costs a trip through
-  // the scheduler per write.
-  data.remove_prefix(WriteNow(data));
-  if (data.empty()) co_return true;
-  if (closed_) co_return false;
-  Arm(timeout);
-  bool ok;
-  if (tls_active_) {
-    ok = co_await TlsWrite(data);
-  } else {
+asio::awaitable<bool> Stream::FlushPending() {
+  while (!pending_.empty() && !closed_) {
+    pending_.erase(0, WriteSome(pending_));
+    if (pending_.empty() || closed_) break;
     std::error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(data),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    ok = !ec;
+    const bool ready = co_await WaitFor(want_, &ec);
+    if (!ready) Close();
   }
+  flushing_ = false;
+  flushed_.cancel();  // the Write()s queued behind this flush
+  co_return !closed_;
+}
+
+bool Stream::WriteNow(std::string_view data) {
+  if (closed_ || (ssl_ != nullptr && !tls_active_)) return false;
+  if (data.empty()) return true;
+  if (flushing_) {
+    pending_.append(data);
+    return true;
+  }
+  const size_t n = WriteSome(data);
+  if (closed_) return false;
+  if (n == data.size()) return true;
+  pending_.assign(data.substr(n));
+  flushing_ = true;
+  asio::co_spawn(
+      socket_.get_executor(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        const bool flushed = co_await self->FlushPending();
+        (void)flushed;
+      },
+      asio::detached);
+  return true;
+}
+
+asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::milliseconds timeout) {
+  if (closed_ || (ssl_ != nullptr && !tls_active_)) co_return false;
+  if (flushing_) {
+    // Behind a background flush: queue, and wait until it has written this too.
+    pending_.append(data);
+    Arm(timeout);
+    while (flushing_ && !closed_) {
+      std::error_code ec;
+      co_await flushed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    deadline_ = kNever;
+    co_return !closed_;
+  }
+  // Most replies fit the socket's send buffer: written now, without a trip through the
+  // scheduler; the rest waits for the socket here.
+  const size_t n = WriteSome(data);
+  if (closed_) co_return false;
+  if (n == data.size()) co_return true;
+  pending_.assign(data.substr(n));
+  flushing_ = true;
+  Arm(timeout);
+  const bool ok = co_await FlushPending();
   deadline_ = kNever;
-  if (!ok) {
-    Close();
-    co_return false;
-  }
-  co_return true;
+  co_return ok;
 }
 
 asio::awaitable<absl::Status> Stream::StartServerTls(std::chrono::milliseconds timeout) {
@@ -415,6 +451,12 @@ void Stream::Interrupt() {
 void Stream::Close() {
   if (closed_) return;
   closed_ = true;
+  if (ssl_ != nullptr) {
+    // The descriptor number is about to be free for the next connection: no OpenSSL
+    // call may reach it through the BIO afterwards.
+    BIO* bio = SSL_get_rbio(ssl_.get());
+    if (bio != nullptr) BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(-1)));
+  }
   std::error_code ec;
   socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket().close(ec);

@@ -63,13 +63,16 @@ class Stream : public std::enable_shared_from_this<Stream> {
   size_t buffered() const { return buf_.size() - pos_; }
   void DiscardBuffered() { buf_.clear(), pos_ = 0; }
 
-  // Writes all of `data`; false when the connection failed.
+  // Writes all of `data` (after anything queued before it); false when the connection
+  // failed.
   asio::awaitable<bool> Write(std::string_view data,
                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
-  // Writes what the socket takes of `data` now, without waiting, and returns how much:
-  // for news pushed while a read is pending (IMAP IDLE); the caller writes the rest
-  // with Write(). Plaintext only (0 under TLS); a failed connection is closed (0).
-  size_t WriteNow(std::string_view data);
+  // Writes `data` without waiting, for news pushed while a read is pending (IMAP IDLE):
+  // what the socket takes now goes now, the rest is queued and written in the
+  // background ahead of any later write. False when the connection is closed. Writes
+  // never interleave, and a TLS record OpenSSL had to leave half-sent is finished from
+  // the queue, which starts with its bytes (OpenSSL's retry rule).
+  bool WriteNow(std::string_view data);
   void Close();
   bool closed() const { return closed_; }
   // Cancels a read in progress as if its deadline had passed: ReadLine returns
@@ -97,7 +100,12 @@ class Stream : public std::enable_shared_from_this<Stream> {
   asio::awaitable<bool> WaitFor(int ssl_error, std::error_code* ec);
   // TLS counterparts of a read and a write: bytes moved, 0 when closed or failed.
   asio::awaitable<size_t> TlsRead(char* data, size_t size, std::error_code* ec);
-  asio::awaitable<bool> TlsWrite(std::string_view data);
+  // Writes a prefix of `data` without waiting and returns its length; closes the
+  // connection on a hard error. Under TLS, want_ says what OpenSSL waits for.
+  size_t WriteSome(std::string_view data);
+  // Writes pending_ out (flushing_ set by the caller), then wakes Write()s waiting for
+  // it; false when the connection failed.
+  asio::awaitable<bool> FlushPending();
 
   struct SslFree {
     void operator()(SSL* ssl) const { SSL_free(ssl); }
@@ -108,6 +116,12 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Created only when TLS starts (a plaintext session pays nothing for it).
   std::unique_ptr<SSL, SslFree> ssl_;
   asio::steady_timer watchdog_;
+  // Bytes accepted but not yet written, and whether FlushPending is writing them;
+  // Write()s queued behind it wait on flushed_ (never expires, cancelled when done).
+  std::string pending_;
+  bool flushing_ = false;
+  asio::steady_timer flushed_;
+  int want_ = 0;  // SSL_ERROR_WANT_READ / _WRITE of the last TLS write that waited
   std::chrono::steady_clock::time_point deadline_;
   bool tls_active_ = false;
   bool closed_ = false;

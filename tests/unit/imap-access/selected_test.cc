@@ -82,7 +82,7 @@ TEST_CASE("imap-access selected: new mail and flag changes") {
   CHECK(FormatFlags(box.messages[1]) == "()");
 }
 
-TEST_CASE("imap-access selected: new mail past the recent mark is \\Recent for rev1") {
+TEST_CASE("imap-access selected: new mail past the recent mark is Recent for rev1") {
   SelectedMailbox box = Box({Msg(1), Msg(2)});
   box.AddRecent(2, 2);  // SELECT claimed message 2
   v1::ListMessagesResponse fresh = Fresh({Msg(1), Msg(2), Msg(3), Msg(4)}, 5);

@@ -112,13 +112,14 @@ TEST_CASE("imap-access shared reads: a different request is not shared") {
   CHECK(f.store.started == 2);
 }
 
-TEST_CASE("imap-access shared reads: only the claiming call's session sees \\Recent") {
+TEST_CASE("imap-access shared reads: only the claiming call's session sees the Recent flag") {
   Fixture f;
   f.Start(0, std::chrono::milliseconds(0), true);  // call 1 claims 1..3
   f.Start(1, std::chrono::milliseconds(5), true);  // call 2 claims 4 for slot 1 ...
   f.Start(2, std::chrono::milliseconds(6), true);  // ... and shares the answer
-  // Message 4 arrives during call 1, before call 2.
-  asio::steady_timer later(f.io, std::chrono::milliseconds(10));
+  // Message 4 arrives after call 1 read the store (the slow store reads after 20 ms),
+  // before call 2 does (it starts when call 1 ends, and reads 20 ms later).
+  asio::steady_timer later(f.io, std::chrono::milliseconds(30));
   later.async_wait([&](std::error_code) { f.Deliver(4); });
   f.io.run();
   for (int i = 0; i < 3; ++i) REQUIRE(f.results[i].ok());

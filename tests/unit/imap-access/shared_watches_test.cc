@@ -164,7 +164,7 @@ SelectedMailbox Box(uint64_t modseq, std::vector<uint32_t> uids) {
   return box;
 }
 
-TEST_CASE("shared_watches: a change is read once for all sessions, one claims \\Recent") {
+TEST_CASE("shared_watches: a change is read once for all sessions, one claims the Recent flag") {
   asio::io_context io;
   ReadingStore store(io);
   SharedWatches watches(store, io.get_executor());
@@ -234,8 +234,43 @@ TEST_CASE("shared_watches: a change during a read is read again, a failed read t
   store.fail = true;
   store.calls[0]->on_change();
   io.run();
+  io.restart();
   REQUIRE(heard.pushes.size() == 3);
   CHECK(heard.pushes[2] == nullptr);  // each session reads (and retries) for itself
+  // A change went unread here: a session joining at the state of the last good read
+  // must read for itself too, not wait for the next change.
+  Heard late;
+  auto w2 = watches.Watch("erin@example.test", "INBOX",
+                          Listening(&late, SharedWatches::Recent::kNone, 11, 4));
+  REQUIRE(late.pushes.size() == 1);
+  CHECK(late.pushes[0] == nullptr);
+  // The next read starts from that state again, and is trusted once it succeeds.
+  store.fail = false;
+  store.calls[0]->on_change();
+  io.run();
+  CHECK(store.requests.back().changed_since() == 11);
+}
+
+TEST_CASE("shared_watches: the Recent flag is claimed only for a session at the read's start") {
+  asio::io_context io;
+  ReadingStore store(io);
+  SharedWatches watches(store, io.get_executor());
+  Heard at_start, behind;
+  // The first to join seeds the watch's state (10); the second is behind it.
+  auto w1 = watches.Watch("finn@example.test", "INBOX",
+                          Listening(&at_start, SharedWatches::Recent::kShow, 10, 3));
+  auto w2 = watches.Watch("finn@example.test", "INBOX",
+                          Listening(&behind, SharedWatches::Recent::kClaim, 9, 3));
+  store.calls[0]->on_change();
+  io.run();
+  REQUIRE(store.requests.size() == 1);
+  CHECK(store.requests[0].with_recent());
+  // The only claiming session would not apply the push (it reads for itself, and its
+  // own read claims): nothing is claimed here.
+  CHECK_FALSE(store.requests[0].claim_recent());
+  REQUIRE(behind.claimed.size() == 1);  // the push (it fits no snapshot at 9)
+  CHECK(behind.pushes[0] != nullptr);
+  CHECK_FALSE(behind.claimed[0]);
 }
 
 TEST_CASE("shared_watches: a push fits only the snapshots it can bring up to date") {
@@ -245,7 +280,8 @@ TEST_CASE("shared_watches: a push fits only the snapshots it can bring up to dat
   r.set_delta(true);
   r.set_highest_modseq(20);
   r.add_expunged_uids(2);
-  r.set_known_max_count(2);  // of 1..3, 2 is gone
+  r.set_known_max_count(2);      // of 1..3, 2 is gone
+  r.add_messages()->set_uid(4);  // above known_max_uid: every message there is listed
   r.add_messages()->set_uid(5);
   const Push push(/*changed_since=*/15, /*known_max_uid=*/3, r);
   CHECK(push.Fits(Box(15, {1, 2, 3})) == Push::Fit::kApply);
@@ -253,7 +289,12 @@ TEST_CASE("shared_watches: a push fits only the snapshots it can bring up to dat
   CHECK(push.Fits(Box(17, {1, 3, 4})) == Push::Fit::kApply);     // 2 already gone
   CHECK(push.Fits(Box(20, {1, 3, 5})) == Push::Fit::kNothing);   // read it already
   CHECK(push.Fits(Box(14, {1, 2, 3})) == Push::Fit::kReadSelf);  // changes before 15
-  CHECK(push.Fits(Box(15, {1, 2})) == Push::Fit::kReadSelf);     // 3 unknown to it
+  CHECK(push.Fits(Box(15, {1, 2})) == Push::Fit::kReadSelf);     // lost 3 unexplained
+  CHECK(push.Fits(Box(17, {1, 3})) == Push::Fit::kApply);        // saw 2 go itself
+  // 21 was read by the box itself (above the read's known_max_uid 3) and is not listed:
+  // it is gone, which only the box's own read can tell it.
+  CHECK(push.Fits(Box(17, {1, 2, 3, 21})) == Push::Fit::kReadSelf);
+  CHECK(push.Fits(Box(17, {1, 2, 3, 5})) == Push::Fit::kApply);  // 5 is listed
   CHECK(push.Fits(Box(15, {2, 3})) == Push::Fit::kReadSelf);     // lost 1 unexplained
   SelectedMailbox other = Box(15, {1, 2, 3});
   other.uidvalidity = 2;
@@ -265,7 +306,7 @@ TEST_CASE("shared_watches: a push fits only the snapshots it can bring up to dat
   auto ca = push.ChangeFor(a.messages);
   CHECK(push.ChangeFor(b.messages) == ca);
   CHECK(push.ChangeFor(Box(15, {1, 2, 3}).messages) != ca);  // equal, not the same
-  CHECK(ApplyChange(&a, *ca, 0, false) == "* 2 EXPUNGE\r\n* 3 EXISTS\r\n");
+  CHECK(ApplyChange(&a, *ca, 0, false) == "* 2 EXPUNGE\r\n* 4 EXISTS\r\n");
   CHECK(a.messages.SameListAs(ca->after));
 }
 
