@@ -343,14 +343,16 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.assertEqual(self.ok(second.select("Notes")), [b"0"])
         self.assertEqual(lists("full"), full + 1)
 
-    def test_idle_sees_delivery_and_expunge_from_another_session(self):
-        idler = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
-        self.addCleanup(idler.close)
-        f = idler.makefile("rb")
+    def raw_imap(self):
+        """A plain socket to the IMAP port past the greeting: (socket, its reader, and a
+        command(line) that sends a line and returns the lines up to its tagged reply)."""
+        sock = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
+        self.addCleanup(sock.close)
+        f = sock.makefile("rb")
         self.assertTrue(f.readline().startswith(b"* OK"))
 
         def command(line):
-            idler.sendall(line + b"\r\n")
+            sock.sendall(line + b"\r\n")
             tag = line.split(b" ")[0]
             lines = []
             while True:
@@ -358,6 +360,10 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
                 lines.append(got)
                 if got.startswith(tag + b" "):
                     return lines
+        return sock, f, command
+
+    def test_idle_sees_delivery_and_expunge_from_another_session(self):
+        idler, f, command = self.raw_imap()
 
         self.assertIn(b"OK", command(b'a LOGIN cleo@example.test "imap secret"')[-1])
         self.assertIn(b"OK", command(b"b SELECT INBOX")[-1])
@@ -387,24 +393,11 @@ class ImapServerTest(harness.ImapSessions, unittest.TestCase):
         self.deliver("jun", "already here")
 
         def idler(rev2=False):
-            sock = socket.create_connection(("127.0.0.1", self.suite.ports["imap"]), timeout=10)
-            self.addCleanup(sock.close)
-            f = sock.makefile("rb")
-            self.assertTrue(f.readline().startswith(b"* OK"))
-
-            def command(line):
-                sock.sendall(line + b"\r\n")
-                tag = line.split(b" ")[0]
-                while True:
-                    got = f.readline()
-                    if got.startswith(tag + b" "):
-                        self.assertIn(b" OK", got)
-                        return
-
-            command(b'a LOGIN jun@example.test "imap secret"')
+            sock, f, command = self.raw_imap()
+            self.assertIn(b" OK", command(b'a LOGIN jun@example.test "imap secret"')[-1])
             if rev2:
-                command(b"e ENABLE IMAP4rev2")
-            command(b"b SELECT INBOX")
+                self.assertIn(b" OK", command(b"e ENABLE IMAP4rev2")[-1])
+            self.assertIn(b" OK", command(b"b SELECT INBOX")[-1])
             sock.sendall(b"c IDLE\r\n")
             self.assertEqual(f.readline(), b"+ idling\r\n")
             return sock, f

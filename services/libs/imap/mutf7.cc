@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "services/libs/mail/charset.h"
+
 namespace mail::imap {
 namespace {
 
@@ -16,24 +18,6 @@ int Value(char c) {
   if (c == '+') return 62;
   if (c == ',') return 63;
   return -1;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 // The next code point of `s` at `*i`, advancing; U+FFFD for a malformed sequence.
@@ -157,14 +141,14 @@ absl::StatusOr<std::string> DecodeMutf7(std::string_view in) {
         }
         uint32_t lo = (bytes[k + 2] << 8) | bytes[k + 3];
         if (lo < 0xDC00 || lo > 0xDFFF) return absl::InvalidArgumentError("broken surrogate pair");
-        AppendUtf8(&out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+        mime::AppendCodePoint(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00), &out);
         k += 2;
       } else if (u >= 0xDC00 && u <= 0xDFFF) {
         return absl::InvalidArgumentError("broken surrogate pair");
       } else if (u >= 0x20 && u <= 0x7E) {
         return absl::InvalidArgumentError("modified UTF-7 must not encode printable ASCII");
       } else {
-        AppendUtf8(&out, u);
+        mime::AppendCodePoint(u, &out);
       }
     }
     i = end + 1;

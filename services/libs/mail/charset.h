@@ -18,6 +18,9 @@ bool AppendUtf8(std::string_view charset, std::string_view text, std::string* ou
 // Appends `text` to `out`, replacing invalid UTF-8 sequences with U+FFFD.
 void AppendSanitizedUtf8(std::string_view text, std::string* out);
 
+// Appends the UTF-8 encoding of code point `cp` (at most U+10FFFF) to `out`.
+void AppendCodePoint(char32_t cp, std::string* out);
+
 }  // namespace mail::mime
 
 #endif  // MAILSUITE_SERVICES_LIBS_MAIL_CHARSET_H_

@@ -38,24 +38,6 @@ char32_t LowerCase(char32_t cp, locale_t unicode) {
   return static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), unicode));
 }
 
-void AppendUtf8(std::string* out, char32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
-
 }  // namespace
 
 std::string FoldForSearch(std::string_view text) {
@@ -79,7 +61,7 @@ std::string FoldForSearch(std::string_view text) {
     for (int k = 1; k < len; ++k)
       cp = (cp << 6) | (static_cast<unsigned char>(valid[i + k]) & 0x3f);
     i += static_cast<size_t>(len);
-    AppendUtf8(&out, LowerCase(cp, unicode));
+    AppendCodePoint(LowerCase(cp, unicode), &out);
   }
   return out;
 }
