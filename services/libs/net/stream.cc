@@ -344,16 +344,28 @@ size_t Stream::WriteSome(std::string_view data) {
   return n;
 }
 
-asio::awaitable<bool> Stream::FlushPending() {
-  while (!pending_.empty() && !closed_) {
-    pending_.erase(0, WriteSome(pending_));
-    if (pending_.empty() || closed_) break;
-    std::error_code ec;
-    const bool ready = co_await WaitFor(want_, &ec);
-    if (!ready) Close();
+asio::awaitable<bool> Stream::Drain(std::string_view data) {
+  for (;;) {
+    size_t off = 0;
+    while (off < data.size() && !closed_) {
+      off += WriteSome(data.substr(off));
+      if (off == data.size() || closed_) break;
+      std::error_code ec;
+      const bool ready = co_await WaitFor(want_, &ec);
+      if (!ready) Close();
+    }
+    if (closed_ || pending_.empty()) break;
+    // What was queued meanwhile, in order; held_ keeps it still while it is written
+    // (later writes queue in pending_ again).
+    held_ = std::move(pending_);
+    pending_.clear();
+    data = held_;
   }
+  pending_.clear();
+  held_.clear();
+  held_.shrink_to_fit();
   flushing_ = false;
-  flushed_.cancel();  // the Write()s queued behind this flush
+  flushed_.cancel();  // the Write()s queued behind this one
   co_return !closed_;
 }
 
@@ -367,13 +379,15 @@ bool Stream::WriteNow(std::string_view data) {
   const size_t n = WriteSome(data);
   if (closed_) return false;
   if (n == data.size()) return true;
-  pending_.assign(data.substr(n));
+  // The rest is written in the background; under TLS it starts with the bytes of the
+  // record OpenSSL left half-sent, as its retry rule wants.
+  held_.assign(data.substr(n));
   flushing_ = true;
   asio::co_spawn(
       socket_.get_executor(),
       [self = shared_from_this()]() -> asio::awaitable<void> {
-        const bool flushed = co_await self->FlushPending();
-        (void)flushed;
+        const bool drained = co_await self->Drain(self->held_);
+        (void)drained;
       },
       asio::detached);
   return true;
@@ -382,7 +396,7 @@ bool Stream::WriteNow(std::string_view data) {
 asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::milliseconds timeout) {
   if (closed_ || (ssl_ != nullptr && !tls_active_)) co_return false;
   if (flushing_) {
-    // Behind a background flush: queue, and wait until it has written this too.
+    // Behind another write: queue, and wait until that one has written this too.
     pending_.append(data);
     Arm(timeout);
     while (flushing_ && !closed_) {
@@ -393,14 +407,13 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
     co_return !closed_;
   }
   // Most replies fit the socket's send buffer: written now, without a trip through the
-  // scheduler; the rest waits for the socket here.
+  // scheduler; the rest is written from the caller's buffer as the socket drains.
   const size_t n = WriteSome(data);
   if (closed_) co_return false;
   if (n == data.size()) co_return true;
-  pending_.assign(data.substr(n));
   flushing_ = true;
   Arm(timeout);
-  const bool ok = co_await FlushPending();
+  const bool ok = co_await Drain(data.substr(n));
   deadline_ = kNever;
   co_return ok;
 }

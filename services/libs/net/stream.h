@@ -103,9 +103,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Writes a prefix of `data` without waiting and returns its length; closes the
   // connection on a hard error. Under TLS, want_ says what OpenSSL waits for.
   size_t WriteSome(std::string_view data);
-  // Writes pending_ out (flushing_ set by the caller), then wakes Write()s waiting for
-  // it; false when the connection failed.
-  asio::awaitable<bool> FlushPending();
+  // Writes `data` (it stays valid and unchanged meanwhile), then whatever was queued in
+  // pending_ in the meantime; flushing_ is set by the caller and cleared here, waking
+  // the Write()s queued behind. False when the connection failed.
+  asio::awaitable<bool> Drain(std::string_view data);
 
   struct SslFree {
     void operator()(SSL* ssl) const { SSL_free(ssl); }
@@ -116,9 +117,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Created only when TLS starts (a plaintext session pays nothing for it).
   std::unique_ptr<SSL, SslFree> ssl_;
   asio::steady_timer watchdog_;
-  // Bytes accepted but not yet written, and whether FlushPending is writing them;
-  // Write()s queued behind it wait on flushed_ (never expires, cancelled when done).
+  // A write is under way (Drain): later writes queue their bytes in pending_, and a
+  // Write() among them waits on flushed_ (never expires, cancelled when all is out).
+  // held_: bytes Drain writes that no caller keeps (WriteNow's rest, then pending_).
   std::string pending_;
+  std::string held_;
   bool flushing_ = false;
   asio::steady_timer flushed_;
   int want_ = 0;  // SSL_ERROR_WANT_READ / _WRITE of the last TLS write that waited
