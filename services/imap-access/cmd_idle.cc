@@ -59,18 +59,14 @@ bool Session::ApplyPushes() {
   pushes_.clear();
   const bool read = read_needed_;
   read_needed_ = false;
-  auto own = [this] {
-    if (metrics_ != nullptr) metrics_->IdleChange("own");
-    return false;
-  };
-  if (read || !selected_) return own();
+  if (read || !selected_) return false;
   SelectedMailbox& box = *selected_;
   for (const auto& [push, claimed] : pushes) {
     switch (push->Fits(box)) {
       case Push::Fit::kNothing:
         continue;
       case Push::Fit::kReadSelf:
-        return own();
+        return false;
       case Push::Fit::kApply:
         break;
     }
@@ -144,7 +140,10 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
       change_pending_ = false;
       pushing = change_heard_;
       bool synced = ApplyPushes();
-      if (!synced) synced = co_await SyncSelected();  // not in a condition (GCC 12)
+      if (!synced) {
+        if (metrics_ != nullptr) metrics_->IdleChange("own");
+        synced = co_await SyncSelected();  // not in a condition (GCC 12)
+      }
       stale = !synced;
       continue;
     }
@@ -188,6 +187,7 @@ asio::awaitable<void> Session::CmdIdle(const imap::Command& cmd) {
       pushing = change_heard_;
       change_pending_ = false;
       synced = ApplyPushes();
+      if (!synced && metrics_ != nullptr) metrics_->IdleChange("own");
     }
     if (!synced) synced = co_await SyncSelected();
     stale = !synced;

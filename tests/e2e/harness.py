@@ -27,6 +27,9 @@ SERVICES = ("mailbox-store", "dns-resolver", "outbound-relay",
 STOP_GROUPS = (("smtp-ingress", "imap-access", "pop3-access"),
                ("outbound-relay",),
                ("dns-resolver", "mailbox-store"))
+# The client-facing ports each service listens on, besides its gRPC and metrics ports.
+OWN_PORTS = {"smtp-ingress": ("smtp", "submission", "submissions"),
+             "imap-access": ("imap", "imaps"), "pop3-access": ("pop3", "pop3s")}
 START_TIMEOUT = 30
 STOP_TIMEOUT = 10
 
@@ -331,7 +334,7 @@ class Suite:
                 self.pg = Postgres().start()
             self.tls_cert, self.tls_key = make_tls_cert(os.path.join(self.dir, "tls"))
             for name in self.services:
-                self.start(name)
+                self._start_first(name)
         except BaseException:
             self._failed = True
             self._shutdown(check=False)
@@ -400,6 +403,31 @@ class Suite:
                 raise RuntimeError(
                     f"{name} {state}; last lines of its log:\n{tail(self.log_path(name))}")
 
+    def _start_first(self, name, attempts=3):
+        """start(name) at suite start. Tests run in parallel, so a port free_port() found
+        free may be taken before the service binds it: then the service gets new ports
+        (nothing started before it refers to them: SERVICES lists dependencies first) and
+        another try."""
+        for attempt in range(attempts):
+            try:
+                self.start(name)
+                return
+            except RuntimeError:
+                proc = self.procs.get(name)
+                this_try = self.log_text(name).rsplit("harness: port taken", 1)[-1]
+                if (attempt + 1 == attempts or proc is None or proc.poll() is None
+                        or "Address already in use" not in this_try):
+                    raise
+                del self.procs[name]
+                print(f"harness: {name} found a port taken; new ports, try {attempt + 2}",
+                      file=sys.stderr)
+                with open(self.log_path(name), "a") as log:
+                    log.write("harness: port taken, restarting on new ports\n")
+                self.grpc[name] = free_port()
+                self.metrics[name] = free_port()
+                for key in OWN_PORTS.get(name, ()):
+                    self.ports[key] = free_port()
+
     def stop(self, name, check=True):
         """Stops one process with SIGTERM; with check, asserts it exited 0 within 10 s.
         Returns its exit status."""
@@ -463,9 +491,7 @@ class Suite:
         return flags + list(self.extra_flags.get(name, ()))
 
     def _listen_ports(self, name):
-        own = {"smtp-ingress": ("smtp", "submission", "submissions"),
-               "imap-access": ("imap", "imaps"), "pop3-access": ("pop3", "pop3s")}
-        return [self.grpc[name]] + [self.ports[k] for k in own.get(name, ())]
+        return [self.grpc[name]] + [self.ports[k] for k in OWN_PORTS.get(name, ())]
 
     # --- helpers for tests ---------------------------------------------------------------
 

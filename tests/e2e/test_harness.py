@@ -50,6 +50,22 @@ class SuiteTest(unittest.TestCase):
             with harness.Suite(bin_dir="/nonexistent"):
                 pass
 
+    @unittest.skipIf(harness.missing_binaries(("mailbox-store", "imap-access")),
+                     "binaries not built")
+    def test_a_port_taken_before_the_service_binds_it_gets_new_ports(self):
+        # Another test (they run in parallel) took the port free_port() handed out.
+        squatter = socket.socket()
+        self.addCleanup(squatter.close)
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        suite = harness.Suite(services=("mailbox-store", "imap-access"))
+        suite.ports["imap"] = taken
+        with suite:
+            self.assertNotEqual(suite.ports["imap"], taken)
+            self.assertTrue(harness.port_open("127.0.0.1", suite.ports["imap"]))
+            self.assertIn("port taken", suite.log_text("imap-access"))
+
 
 if __name__ == "__main__":
     unittest.main()
