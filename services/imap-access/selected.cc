@@ -210,7 +210,6 @@ MessageChange ComputeChange(const MessageList& before, const v1::ListMessagesRes
     start_copy(before.size());
     after.emplace_back(m);
   }
-  change.new_messages = 0;
   if (changed) {
     for (auto it = after.rbegin(); it != after.rend() && it->uid() > known; ++it) {
       ++change.new_messages;

@@ -131,7 +131,6 @@ std::unique_ptr<clients::MailboxWatch> SharedWatches::Watch(const std::string& a
   // read is under way (any later change will be pushed to it).
   const bool in_step = executor_.has_value() && l.trusted && !l.reading &&
                        listener.highest_modseq != 0 && listener.highest_modseq == l.modseq;
-  listener.at_modseq = listener.highest_modseq;
   if (l.live && !in_step) listener.on_change(nullptr, false);
   l.listeners.emplace(id, std::move(listener));
   return std::make_unique<Handle>(this, stream, id);
@@ -176,7 +175,8 @@ void SharedWatches::StartRead(std::shared_ptr<Listeners> l) {
             for (const auto& [id, listener] : l->listeners) {
               if (listener.recent == Recent::kNone) continue;
               request.set_with_recent(true);
-              if (claimer < 0 && listener.recent == Recent::kClaim && listener.at_modseq == since) {
+              if (claimer < 0 && listener.recent == Recent::kClaim &&
+                  listener.highest_modseq == since) {
                 claimer = id;
               }
             }
@@ -198,7 +198,7 @@ void SharedWatches::StartRead(std::shared_ptr<Listeners> l) {
               l->max_uid = max_uid;
               l->trusted = true;
               // Where the sessions stand once they apply it (they nearly all do).
-              for (auto& [id, listener] : l->listeners) listener.at_modseq = modseq;
+              for (auto& [id, listener] : l->listeners) listener.highest_modseq = modseq;
             }
           } else {
             // mailbox-store busy or away: the sessions read (and retry) for themselves;

@@ -80,11 +80,10 @@ class SharedWatches {
   struct Listener {
     OnChange on_change;
     Recent recent = Recent::kNone;
-    // Where the session's snapshot stands (SelectedMailbox::highest_modseq, max_uid()).
+    // Where the session's snapshot stands (SelectedMailbox::highest_modseq, max_uid())
+    // when it joins; the watch moves highest_modseq on with each push it hands out.
     uint64_t highest_modseq = 0;
     uint32_t max_uid = 0;
-    // Kept here: where the session stands after the pushes it was given.
-    uint64_t at_modseq = 0;
   };
 
   // Without an executor nothing is read here: every change is a null push.

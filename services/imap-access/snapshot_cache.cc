@@ -15,27 +15,21 @@ std::shared_ptr<const SnapshotCache::Entry> SnapshotCache::Get(const std::string
 void SnapshotCache::Put(const std::string& account, const std::string& mailbox,
                         const SelectedMailbox& box) {
   if (box.highest_modseq == 0 || box.count() > max_messages_) return;
-  Key key{account, mailbox};
-  // A SELECT that found nothing new would copy the whole mailbox for nothing.
-  auto newer = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    auto it = slots_.find(key);
-    return it == slots_.end() || it->second.entry->uidvalidity != box.uidvalidity ||
-           it->second.entry->highest_modseq < box.highest_modseq;
-  };
-  {
-    absl::MutexLock lock(&mu_);
-    if (!newer()) return;
-  }
-  // Only what a later SELECT reuses; copied outside the lock.
+  // Only what a later SELECT reuses; the message list is shared, not copied.
   auto entry = std::make_shared<Entry>();
   entry->uidvalidity = box.uidvalidity;
   entry->uidnext = box.uidnext;
   entry->highest_modseq = box.highest_modseq;
   entry->messages = box.messages;
   std::shared_ptr<const Entry> dropped;  // freed outside the lock
+  Key key{account, mailbox};
   absl::MutexLock lock(&mu_);
-  if (!newer()) return;  // another session put a later state meanwhile
   auto it = slots_.find(key);
+  // Keep a later state of the same mailbox that another session put.
+  if (it != slots_.end() && it->second.entry->uidvalidity == box.uidvalidity &&
+      it->second.entry->highest_modseq >= box.highest_modseq) {
+    return;
+  }
   if (it != slots_.end()) {
     messages_ -= it->second.entry->count();
     dropped = std::move(it->second.entry);

@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <asio/bind_cancellation_slot.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
@@ -128,11 +129,17 @@ bool Stream::BeginTls(bool server) {
   return true;
 }
 
-asio::awaitable<bool> Stream::WaitFor(int ssl_error, std::error_code* ec) {
+asio::awaitable<bool> Stream::WaitFor(int ssl_error, std::error_code* ec, bool for_read) {
   if (ssl_error != SSL_ERROR_WANT_READ && ssl_error != SSL_ERROR_WANT_WRITE) co_return false;
-  co_await socket_.async_wait(ssl_error == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read
-                                                               : asio::socket_base::wait_write,
-                              asio::redirect_error(asio::use_awaitable, *ec));
+  const auto what = ssl_error == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read
+                                                     : asio::socket_base::wait_write;
+  if (for_read) {
+    co_await socket_.async_wait(
+        what, asio::bind_cancellation_slot(read_cancel_.slot(),
+                                           asio::redirect_error(asio::use_awaitable, *ec)));
+  } else {
+    co_await socket_.async_wait(what, asio::redirect_error(asio::use_awaitable, *ec));
+  }
   co_return !*ec;
 }
 
@@ -178,7 +185,7 @@ asio::awaitable<size_t> Stream::TlsRead(char* data, size_t size, std::error_code
       *ec = asio::error::operation_aborted;
       co_return 0;
     }
-    const bool ready = co_await WaitFor(err, ec);
+    const bool ready = co_await WaitFor(err, ec, /*for_read=*/true);
     if (!ready) co_return 0;
   }
 }
@@ -195,14 +202,14 @@ void Stream::StartWatchdog() {
           if (!self || self->closed_) co_return;
           if (std::chrono::steady_clock::now() >= self->deadline_) {
             self->timed_out_ = true;
-            if (!self->reading_) {
+            if (!self->reading_ || self->writing_) {
               self->Close();
               co_return;
             }
             // A read past its deadline is only cancelled, so the protocol can still
-            // send its goodbye; a write past its deadline closes (above).
-            std::error_code cancel_ec;
-            self->socket().cancel(cancel_ec);
+            // send its goodbye; a write past its deadline closes (above). A write queued
+            // in the background (WriteNow) goes on.
+            self->read_cancel_.emit(asio::cancellation_type::all);
             self->deadline_ = kNever;
           }
           asio::steady_timer& timer = self->watchdog_;
@@ -244,7 +251,9 @@ asio::awaitable<size_t> Stream::ReadSome() {
   if (tls_active_) {
     n = co_await TlsRead(buf_.data() + old, kReadChunk, &ec);
   } else {
-    n = co_await socket_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    n = co_await socket_.async_read_some(
+        buffer, asio::bind_cancellation_slot(read_cancel_.slot(),
+                                             asio::redirect_error(asio::use_awaitable, ec)));
   }
   reading_ = false;
   buf_.resize(old + n);
@@ -399,10 +408,12 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
     // Behind another write: queue, and wait until that one has written this too.
     pending_.append(data);
     Arm(timeout);
+    writing_ = true;
     while (flushing_ && !closed_) {
       std::error_code ec;
       co_await flushed_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
+    writing_ = false;
     deadline_ = kNever;
     co_return !closed_;
   }
@@ -413,7 +424,9 @@ asio::awaitable<bool> Stream::Write(std::string_view data, std::chrono::millisec
   if (n == data.size()) co_return true;
   flushing_ = true;
   Arm(timeout);
+  writing_ = true;
   const bool ok = co_await Drain(data.substr(n));
+  writing_ = false;
   deadline_ = kNever;
   co_return ok;
 }
@@ -457,8 +470,7 @@ std::string Stream::tls_cipher() const {
 void Stream::Interrupt() {
   if (closed_ || !reading_) return;
   timed_out_ = true;
-  std::error_code ec;
-  socket().cancel(ec);
+  read_cancel_.emit(asio::cancellation_type::all);  // the read only: a write goes on
 }
 
 void Stream::Close() {

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include <asio/awaitable.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
@@ -96,8 +97,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool BeginTls(bool server);
   asio::awaitable<absl::Status> Handshake(std::chrono::milliseconds timeout);
   // Waits until the socket is ready for what OpenSSL asked (SSL_ERROR_WANT_READ or
-  // _WRITE); false when the wait failed or was cancelled (`ec` says which).
-  asio::awaitable<bool> WaitFor(int ssl_error, std::error_code* ec);
+  // _WRITE); false when the wait failed or was cancelled (`ec` says which). `for_read`:
+  // part of a read, which Interrupt and the deadline cancel (read_cancel_).
+  asio::awaitable<bool> WaitFor(int ssl_error, std::error_code* ec, bool for_read = false);
   // TLS counterparts of a read and a write: bytes moved, 0 when closed or failed.
   asio::awaitable<size_t> TlsRead(char* data, size_t size, std::error_code* ec);
   // Writes a prefix of `data` without waiting and returns its length; closes the
@@ -130,6 +132,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool closed_ = false;
   bool timed_out_ = false;
   bool reading_ = false;  // a ReadSome is in flight
+  bool writing_ = false;  // a Write() waits for the socket, under its deadline
+  // Cancels the read in flight, and only it (Interrupt, the deadline): a write queued
+  // in the background (WriteNow) must not be aborted with it.
+  asio::cancellation_signal read_cancel_;
   std::string buf_;
   size_t pos_ = 0;
   std::string peer_ip_, local_ip_;

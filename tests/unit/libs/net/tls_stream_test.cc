@@ -153,6 +153,32 @@ TEST_CASE("tls stream: news too big for the socket is queued, and later writes f
   }
 }
 
+TEST_CASE("tls stream: interrupting a read leaves a background write going") {
+  for (const bool tls : {true, false}) {
+    TlsPair p(tls);
+    if (tls) p.Handshake();
+    // IDLE: the server waits for DONE, news too big for the socket goes out in the
+    // background, then another change interrupts the read. Only the read ends.
+    std::string news(4 << 20, 'n');
+    std::string line;
+    auto push_then_interrupt = [&]() -> asio::awaitable<bool> {
+      asio::steady_timer timer(p.io, 20ms);
+      co_await timer.async_wait(asio::use_awaitable);
+      const bool queued = p.server->WriteNow(news);
+      p.server->Interrupt();
+      co_return queued;
+    };
+    auto [read, queued] = p.Both(p.server->ReadLine(&line, 512, 5s), push_then_interrupt());
+    CHECK(queued);
+    CHECK(read == ReadResult::kTimeout);
+    CHECK_FALSE(p.server->closed());
+    std::string got;
+    CHECK(p.Run(p.client->ReadExactly(news.size(), &got, 10s)) == ReadResult::kOk);
+    CHECK(got == news);
+    CHECK_FALSE(p.server->closed());
+  }
+}
+
 TEST_CASE("tls stream: a peer that closes gives kClosed, garbage fails the handshake") {
   {
     TlsPair p;
